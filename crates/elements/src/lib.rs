@@ -1,1 +1,56 @@
-//! elements
+//! The element library, grouped like Click's: `standard`, `ethernet`, `ip`,
+//! `io`. One element per file, named as in configurations.
+//!
+//! Key decision: the library is assembled by [`registry`], an explicit list
+//! of every element's spec, so what a binary supports is visible in one
+//! place and nothing registers itself behind the reader's back.
+
+pub mod standard;
+pub mod util;
+
+use engine::{ElementSpec, Registry};
+
+/// Every element class in the library.
+pub fn specs() -> Vec<ElementSpec> {
+    vec![
+        standard::counter::SPEC,
+        standard::discard::SPEC,
+        standard::infinitesource::SPEC,
+        standard::queue::SPEC,
+        standard::simplequeue::SPEC,
+        standard::unqueue::SPEC,
+    ]
+}
+
+/// A registry holding every element class in the library.
+pub fn registry() -> Registry {
+    let mut registry = Registry::new();
+    for spec in specs() {
+        if let Err(e) = registry.add(spec) {
+            // A malformed declaration is a bug in this crate, caught by the
+            // test below; skip the class rather than abort a running program.
+            eprintln!("element class {}: {e}", spec.class);
+        }
+    }
+    registry
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_declaration_parses_and_has_a_doc_header() {
+        for spec in super::specs() {
+            let mut r = engine::Registry::new();
+            r.add(spec).unwrap_or_else(|e| panic!("{}: {e}", spec.class));
+            let doc = spec.doc();
+            assert!(
+                doc.starts_with(&format!("{} — ", spec.class)),
+                "{}: doc header must start with the class name",
+                spec.class
+            );
+            for section in ["## Synopsis", "## Ports", "## Description", "## Differences from Click", "## Example"] {
+                assert!(doc.contains(section), "{}: doc header lacks {section}", spec.class);
+            }
+        }
+    }
+}

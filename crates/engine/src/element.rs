@@ -1,0 +1,352 @@
+//! The element trait and what the engine hands an element when it runs.
+//!
+//! Key decision: an element sees whole batches. `push` receives a batch and
+//! moves each packet to one of its per-port output batches (or drops it
+//! with a named reason); the engine then dispatches each output batch to the
+//! next element, so dispatch costs one virtual call per batch. Elements whose
+//! logic is one packet at a time implement [`SimpleAction`] and get batch
+//! handling, push and pull, from [`Simple`].
+
+use std::any::Any;
+
+use clickconf::args::ArgError;
+use packet::{Packet, PacketBatch};
+
+use crate::clock::Clock;
+use crate::spec::Processing;
+
+/// Index into an element class's declared drop reasons.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DropReason(pub u16);
+
+/// Where a packet goes after a one-packet action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// To output 0.
+    Pass,
+    /// To output `n`.
+    Out(usize),
+    /// Dropped, counted under the reason.
+    Drop(DropReason),
+}
+
+/// Why an element could not be built from its arguments.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// An argument is wrong; the range locates it in the configuration string.
+    #[error("{0}")]
+    Arg(#[from] ArgError),
+    /// The configuration as a whole is wrong.
+    #[error("{0}")]
+    Message(String),
+}
+
+impl ConfigError {
+    pub fn msg(m: impl Into<String>) -> ConfigError {
+        ConfigError::Message(m.into())
+    }
+}
+
+/// Why a handler call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HandlerError {
+    #[error("no handler '{0}'")]
+    NoSuchHandler(String),
+    #[error("handler '{0}' is not readable")]
+    NotReadable(String),
+    #[error("handler '{0}' is not writable")]
+    NotWritable(String),
+    #[error("{0}")]
+    BadValue(String),
+    #[error("no element named '{0}'")]
+    NoSuchElement(String),
+}
+
+/// What an element knows when it is built.
+#[derive(Clone)]
+pub struct BuildContext {
+    /// The router's clock, for elements that measure rates or time.
+    pub clock: std::sync::Arc<dyn Clock>,
+    /// The element's name in the flattened configuration.
+    pub name: String,
+    /// Number of connected input ports.
+    pub ninputs: usize,
+    /// Number of connected output ports.
+    pub noutputs: usize,
+}
+
+/// What an element learns after every element is built and processing is
+/// resolved, and what it can ask for.
+pub struct InitContext<'a> {
+    pub(crate) inputs: &'a [Processing],
+    pub(crate) outputs: &'a [Processing],
+    pub(crate) wants_task: bool,
+}
+
+impl InitContext<'_> {
+    /// The resolved processing (push or pull) of input `port`.
+    pub fn input(&self, port: usize) -> Processing {
+        self.inputs.get(port).copied().unwrap_or(Processing::Push)
+    }
+    /// The resolved processing (push or pull) of output `port`.
+    pub fn output(&self, port: usize) -> Processing {
+        self.outputs.get(port).copied().unwrap_or(Processing::Push)
+    }
+    pub fn ninputs(&self) -> usize {
+        self.inputs.len()
+    }
+    pub fn noutputs(&self) -> usize {
+        self.outputs.len()
+    }
+    /// Asks for `run_task` to be called repeatedly while the router runs.
+    pub fn schedule_task(&mut self) {
+        self.wants_task = true;
+    }
+}
+
+/// An element's output side: one batch per output port and the drop
+/// counters. Packets moved here are dispatched by the engine after the
+/// element returns.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub(crate) batches: Vec<PacketBatch>,
+    pub(crate) drops: Vec<u64>,
+    /// Packets sent to a port that does not exist.
+    pub(crate) misrouted: u64,
+}
+
+impl Output {
+    /// An output side with `ports` ports and `reasons` drop reasons.
+    pub fn new(ports: usize, reasons: usize) -> Output {
+        Output {
+            batches: (0..ports).map(|_| PacketBatch::new()).collect(),
+            drops: vec![0; reasons],
+            misrouted: 0,
+        }
+    }
+
+    /// Number of output ports.
+    #[inline]
+    pub fn ports(&self) -> usize {
+        self.batches.len()
+    }
+
+    /// Sends `packet` out of `port`. A port that does not exist counts the
+    /// packet as misrouted and drops it.
+    #[inline]
+    pub fn emit(&mut self, port: usize, packet: Packet) {
+        match self.batches.get_mut(port) {
+            Some(batch) => batch.push(packet),
+            None => self.misrouted += 1,
+        }
+    }
+
+    /// Sends every packet of `batch` out of `port`, leaving `batch` empty.
+    #[inline]
+    pub fn forward(&mut self, port: usize, batch: &mut PacketBatch) {
+        match self.batches.get_mut(port) {
+            Some(out) => out.append(batch),
+            None => {
+                self.misrouted += batch.len() as u64;
+                batch.clear();
+            }
+        }
+    }
+
+    /// Drops `packet`, counting it under `reason`.
+    #[inline]
+    pub fn drop(&mut self, packet: Packet, reason: DropReason) {
+        self.count_drops(reason, 1);
+        drop(packet);
+    }
+
+    /// Counts `n` packets dropped for `reason` (for packets already gone).
+    #[inline]
+    pub fn count_drops(&mut self, reason: DropReason, n: u64) {
+        match self.drops.get_mut(reason.0 as usize) {
+            Some(c) => *c += n,
+            None => self.misrouted += n,
+        }
+    }
+
+    /// Applies a verdict to a packet.
+    #[inline]
+    pub fn apply(&mut self, packet: Packet, verdict: Verdict) {
+        match verdict {
+            Verdict::Pass => self.emit(0, packet),
+            Verdict::Out(port) => self.emit(port, packet),
+            Verdict::Drop(reason) => self.drop(packet, reason),
+        }
+    }
+}
+
+/// Lets an element pull packets from its pull inputs.
+pub trait PullSource {
+    /// Pulls up to `max` packets from input `port`, appending to `into`.
+    fn pull_input(&mut self, port: usize, max: usize, into: &mut PacketBatch);
+}
+
+/// What an element sees while running as a task or serving a pull.
+pub struct TaskContext<'a> {
+    pub(crate) upstream: &'a mut dyn PullSource,
+    pub(crate) clock: &'a dyn Clock,
+    pub(crate) stop: &'a mut bool,
+}
+
+impl TaskContext<'_> {
+    /// Pulls up to `max` packets from input `port`, appending to `into`.
+    #[inline]
+    pub fn pull_input(&mut self, port: usize, max: usize, into: &mut PacketBatch) {
+        self.upstream.pull_input(port, max, into);
+    }
+    /// The router's clock.
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock
+    }
+    /// Asks the router to stop (Click's `STOP true`).
+    pub fn stop_router(&mut self) {
+        *self.stop = true;
+    }
+}
+
+/// What a task's run reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskStatus {
+    /// Did some work; run again soon.
+    Worked,
+    /// Had nothing to do; may run again no earlier than this monotonic time
+    /// in nanoseconds (`None`: whenever).
+    Idle(Option<u64>),
+    /// Will never have work again.
+    Done,
+}
+
+/// A packet-processing element.
+///
+/// Every method has a default so an element implements only what it does.
+/// Packets left in an input batch after `push` returns are counted as
+/// dropped by the engine.
+pub trait Element: Send + Any {
+    /// Called once after every element is built and processing is resolved.
+    fn initialize(&mut self, _cx: &mut InitContext<'_>) -> Result<(), ConfigError> {
+        Ok(())
+    }
+
+    /// Handles a batch arriving on push input `port`.
+    fn push(&mut self, _port: usize, batch: &mut PacketBatch, _out: &mut Output) {
+        batch.clear();
+    }
+
+    /// Produces up to `max` packets for pull output `port` into `into`.
+    /// Packets for other (push) outputs go to `out`.
+    fn pull(
+        &mut self,
+        _port: usize,
+        _max: usize,
+        _cx: &mut TaskContext<'_>,
+        _into: &mut PacketBatch,
+        _out: &mut Output,
+    ) {
+    }
+
+    /// Runs the element's task once (sources, Unqueue, pull-to-device).
+    fn run_task(&mut self, _cx: &mut TaskContext<'_>, _out: &mut Output) -> TaskStatus {
+        TaskStatus::Done
+    }
+
+    /// Reads a class-specific handler declared in the element's spec.
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        Err(HandlerError::NoSuchHandler(name.to_string()))
+    }
+
+    /// Writes a class-specific handler declared in the element's spec.
+    fn write_handler(&mut self, name: &str, _value: &str) -> Result<(), HandlerError> {
+        Err(HandlerError::NoSuchHandler(name.to_string()))
+    }
+
+    /// Called when the router stops, before handlers are read for the last
+    /// time: flush files, release devices.
+    fn finish(&mut self) {}
+
+    /// Number of packets the element holds (queues), for accounting.
+    fn held(&self) -> usize {
+        0
+    }
+
+    /// The element as `Any`, so tools (the verifier, tests) can reach the
+    /// concrete type behind the trait object.
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// One-packet logic for elements whose outputs are push or agnostic.
+pub trait SimpleAction: Send + Any {
+    /// Processes one packet and says where it goes.
+    fn action(&mut self, packet: &mut Packet) -> Verdict;
+
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        Err(HandlerError::NoSuchHandler(name.to_string()))
+    }
+
+    fn write_handler(&mut self, name: &str, _value: &str) -> Result<(), HandlerError> {
+        Err(HandlerError::NoSuchHandler(name.to_string()))
+    }
+}
+
+/// Turns a [`SimpleAction`] into an [`Element`]: the batch loop for push,
+/// and for pull, pulling from input 0 and applying the action in place.
+pub struct Simple<E> {
+    pub action: E,
+    /// Reused across pulls so that pulling never allocates.
+    scratch: PacketBatch,
+}
+
+impl<E: SimpleAction> Simple<E> {
+    /// Boxes `action` as an element.
+    pub fn boxed(action: E) -> Box<dyn Element> {
+        Box::new(Simple {
+            action,
+            scratch: PacketBatch::new(),
+        })
+    }
+}
+
+impl<E: SimpleAction> Element for Simple<E> {
+    #[inline]
+    fn push(&mut self, _port: usize, batch: &mut PacketBatch, out: &mut Output) {
+        for mut packet in batch.drain() {
+            let verdict = self.action.action(&mut packet);
+            out.apply(packet, verdict);
+        }
+    }
+
+    fn pull(
+        &mut self,
+        _port: usize,
+        max: usize,
+        cx: &mut TaskContext<'_>,
+        into: &mut PacketBatch,
+        out: &mut Output,
+    ) {
+        // Packets bound elsewhere leave through `out`; order among the ones
+        // kept is preserved.
+        cx.pull_input(0, max, &mut self.scratch);
+        for mut packet in self.scratch.drain() {
+            match self.action.action(&mut packet) {
+                Verdict::Pass | Verdict::Out(0) => into.push(packet),
+                verdict => out.apply(packet, verdict),
+            }
+        }
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        self.action.read_handler(name)
+    }
+
+    fn write_handler(&mut self, name: &str, value: &str) -> Result<(), HandlerError> {
+        self.action.write_handler(name, value)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        &self.action
+    }
+}

@@ -1,0 +1,246 @@
+//! `yard`, Switchyard's command line: one subcommand per job, each a thin
+//! layer over a library crate.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args as ClapArgs, Parser, Subcommand};
+use engine::{Registry, Router, RunOptions};
+
+mod report;
+
+#[derive(Parser)]
+#[command(name = "yard", version, about = "Switchyard: build, check and run Click middlebox configurations")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(ClapArgs)]
+struct ConfigSource {
+    /// Configuration file (`-` for standard input).
+    file: Option<PathBuf>,
+    /// Configuration text given on the command line.
+    #[arg(short = 'e', long = "expression", value_name = "CONFIG")]
+    expression: Option<String>,
+}
+
+impl ConfigSource {
+    /// The configuration's name (for messages) and text.
+    fn load(&self) -> Result<(String, String)> {
+        match (&self.expression, &self.file) {
+            (Some(_), Some(_)) => bail!("give either a FILE or -e CONFIG, not both"),
+            (Some(text), None) => Ok(("<expr>".to_string(), text.clone())),
+            (None, Some(path)) if path.as_os_str() == "-" => {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text).context("reading standard input")?;
+                Ok(("<stdin>".to_string(), text))
+            }
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                Ok((path.display().to_string(), text))
+            }
+            (None, None) => bail!("no configuration: give a FILE or -e CONFIG"),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a configuration until its sources are done or Ctrl-C.
+    Run {
+        #[command(flatten)]
+        config: ConfigSource,
+        /// Print a handler's value when the run ends (repeatable), e.g. `-h c.count`.
+        #[arg(short = 'H', long = "handler", value_name = "ELEMENT.HANDLER")]
+        handlers: Vec<String>,
+        /// Threads to run tasks on.
+        #[arg(short = 'j', long = "threads", default_value_t = 1)]
+        threads: usize,
+        /// Print per-element packet counts and drops at the end.
+        #[arg(long)]
+        stats: bool,
+        /// Print how long the run took and the packet rate of the sources.
+        #[arg(long)]
+        time: bool,
+    },
+    /// Check a configuration: print every error and warning; exit 1 on errors.
+    Check {
+        #[command(flatten)]
+        config: ConfigSource,
+    },
+    /// Print the flattened configuration as a Graphviz dot graph.
+    Graph {
+        #[command(flatten)]
+        config: ConfigSource,
+    },
+    /// List the element classes this build supports.
+    Elements,
+    /// Print an element class's documentation.
+    Doc {
+        /// The element class, e.g. `CheckIPHeader`.
+        class: String,
+    },
+}
+
+fn main() -> ExitCode {
+    // Click spells the handler option `-h`; clap reserves `-h` for help, so
+    // `-h X` (with a value) is rewritten to `-H X` before parsing.
+    let args: Vec<String> = std::env::args().collect();
+    let args = rewrite_click_handler_flag(args);
+    let cli = Cli::parse_from(args);
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("yard: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn rewrite_click_handler_flag(args: Vec<String>) -> Vec<String> {
+    let is_run = args.get(1).is_some_and(|a| a == "run");
+    if !is_run {
+        return args;
+    }
+    let mut out = Vec::with_capacity(args.len());
+    let mut iter = args.into_iter().peekable();
+    while let Some(a) = iter.next() {
+        if a == "-h" && iter.peek().is_some_and(|next| next.contains('.') && !next.starts_with('-')) {
+            out.push("-H".to_string());
+        } else {
+            out.push(a);
+        }
+    }
+    out
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let registry = elements::registry();
+    match cli.command {
+        Command::Run {
+            config,
+            handlers,
+            threads,
+            stats,
+            time,
+        } => run(&registry, &config, &handlers, threads, stats, time),
+        Command::Check { config } => check(&registry, &config),
+        Command::Graph { config } => {
+            let (name, text) = config.load()?;
+            match clickconf::load(&name, &text, &registry) {
+                Ok(graph) => {
+                    print!("{}", graph.to_dot());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err((sources, diagnostics)) => {
+                    for d in &diagnostics {
+                        eprintln!("{}", d.render(&sources));
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Elements => {
+            for class in registry.classes() {
+                println!("{:<24} {}", class.spec.class, class.spec.summary());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Doc { class } => match registry.get(&class) {
+            Some(info) => {
+                print!("{}", info.spec.doc());
+                println!();
+                println!("Port count: {}    Processing: {}", info.spec.ports, info.spec.processing);
+                Ok(ExitCode::SUCCESS)
+            }
+            None => {
+                let near = registry.suggest(&class);
+                if near.is_empty() {
+                    bail!("no element class '{class}' (see `yard elements`)");
+                }
+                bail!("no element class '{class}'; did you mean {}?", near.join(", "));
+            }
+        },
+    }
+}
+
+fn build(registry: &Registry, config: &ConfigSource) -> Result<Option<Router>> {
+    let (name, text) = config.load()?;
+    match Router::from_text(&name, &text, registry) {
+        Ok(router) => {
+            for w in router.warnings() {
+                eprintln!("{}", w.render(router.sources()));
+            }
+            Ok(Some(router))
+        }
+        Err(e) => {
+            eprintln!("{}", e.render());
+            Ok(None)
+        }
+    }
+}
+
+fn check(registry: &Registry, config: &ConfigSource) -> Result<ExitCode> {
+    match build(registry, config)? {
+        Some(router) => {
+            let n = router.elements().len();
+            let w = router.warnings().len();
+            println!("configuration OK: {n} elements, {w} warnings");
+            Ok(ExitCode::SUCCESS)
+        }
+        None => Ok(ExitCode::FAILURE),
+    }
+}
+
+fn run(
+    registry: &Registry,
+    config: &ConfigSource,
+    handlers: &[String],
+    threads: usize,
+    stats: bool,
+    time: bool,
+) -> Result<ExitCode> {
+    let Some(router) = build(registry, config)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let stop = router.stop_handle();
+    signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&stop))
+        .context("installing the SIGINT handler")?;
+    signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&stop))
+        .context("installing the SIGTERM handler")?;
+    let started = Instant::now();
+    router.run(&RunOptions { threads });
+    let elapsed = started.elapsed();
+    let mut failed = false;
+    for h in handlers {
+        match router.read_handler(h) {
+            Ok(value) => {
+                if handlers.len() > 1 {
+                    println!("{h}:");
+                }
+                let value = value.trim_end_matches('\n');
+                println!("{value}");
+                if handlers.len() > 1 {
+                    println!();
+                }
+            }
+            Err(e) => {
+                eprintln!("yard: {h}: {e}");
+                failed = true;
+            }
+        }
+    }
+    if stats {
+        print!("{}", report::stats_table(&router));
+    }
+    if time {
+        eprint!("{}", report::timing(&router, elapsed));
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,57 @@
+//! Text reports printed at the end of a run.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use engine::Router;
+
+/// Per-element packet counts and drops, one line per element.
+pub fn stats_table(router: &Router) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{:<28} {:<18} {:>12} {:>12} {:>10}  drops", "element", "class", "in", "out", "dropped");
+    for (eid, info) in router.elements().iter().enumerate() {
+        let st = router.stats(eid);
+        let mut reasons = Vec::new();
+        for (k, n) in st.drops.iter().enumerate() {
+            if *n > 0 {
+                let name = info.class.spec.drop_reasons.get(k).copied().unwrap_or("?");
+                reasons.push(format!("{name}={n}"));
+            }
+        }
+        if st.misrouted > 0 {
+            reasons.push(format!("unconnected={}", st.misrouted));
+        }
+        if st.held > 0 {
+            reasons.push(format!("(held {})", st.held));
+        }
+        let _ = writeln!(
+            s,
+            "{:<28} {:<18} {:>12} {:>12} {:>10}  {}",
+            info.name,
+            info.class.spec.class,
+            st.total_in(),
+            st.total_out(),
+            st.total_dropped(),
+            reasons.join(" ")
+        );
+    }
+    s
+}
+
+/// Elapsed time and the rate at which the router's sources produced.
+pub fn timing(router: &Router, elapsed: Duration) -> String {
+    let produced: u64 = router
+        .elements()
+        .iter()
+        .enumerate()
+        .filter(|(_, info)| info.inputs.is_empty())
+        .map(|(eid, _)| router.stats(eid).total_out())
+        .sum();
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    format!(
+        "elapsed {:.3} s, {} packets from sources, {:.2} Mpps\n",
+        secs,
+        produced,
+        produced as f64 / secs / 1e6
+    )
+}
