@@ -101,10 +101,16 @@ impl PacketBatch {
         }
     }
 
-    /// Drops every packet.
+    /// Drops every packet, returning the buffers to the pool in one go.
     #[inline]
     pub fn clear(&mut self) {
-        self.packets.clear();
+        Packet::free_all(&mut self.packets);
+    }
+
+    /// Appends `n` new empty packets taken from the pool in one go.
+    #[inline]
+    pub fn alloc(&mut self, n: usize) {
+        Packet::alloc_into(n, &mut self.packets);
     }
 
     /// Splits off the packets from `at` on into `rest` (appended).
