@@ -20,5 +20,5 @@ pub use element::{
     PullSource, Simple, SimpleAction, TaskContext, TaskStatus, Verdict,
 };
 pub use registry::{ClassInfo, Registry};
-pub use router::{ElementStats, Router, RouterError, RunOptions};
+pub use router::{ElementStats, Router, RouterError, RunOptions, Stepper};
 pub use spec::{ElementSpec, HandlerSpec, Processing};

@@ -315,17 +315,14 @@ impl Router {
         }
     }
 
-    /// Runs each task once on this thread; returns true if any did work.
-    /// For tests and simulated time.
-    pub fn run_once(&self) -> bool {
-        let mut w = Worker::new();
-        let mut worked = false;
-        for &t in &self.tasks {
-            if self.run_task(&mut w, t) == TaskStatus::Worked {
-                worked = true;
-            }
+    /// A stepper that runs the router's tasks one round at a time on the
+    /// calling thread (for tests, tools and simulated time).
+    pub fn stepper(&self) -> Stepper<'_> {
+        Stepper {
+            router: self,
+            worker: Worker::new(),
+            done: vec![false; self.tasks.len()],
         }
-        worked
     }
 
     /// Pushes `batch` into input `port` of element `element`, as if an
@@ -665,6 +662,49 @@ impl Router {
             let _ = writeln!(s, "{}\t{mode}", h.name);
         }
         s
+    }
+}
+
+/// Runs a router's tasks a round at a time on the calling thread.
+pub struct Stepper<'a> {
+    router: &'a Router,
+    worker: Worker,
+    done: Vec<bool>,
+}
+
+impl Stepper<'_> {
+    /// Runs every task that is not done once; returns what the round did.
+    pub fn step(&mut self) -> TaskStatus {
+        let mut any = TaskStatus::Done;
+        for (k, &t) in self.router.tasks.iter().enumerate() {
+            if self.done[k] {
+                continue;
+            }
+            match self.router.run_task(&mut self.worker, t) {
+                TaskStatus::Worked => any = TaskStatus::Worked,
+                TaskStatus::Done => self.done[k] = true,
+                idle @ TaskStatus::Idle(_) => {
+                    if any == TaskStatus::Done {
+                        any = idle;
+                    }
+                }
+            }
+        }
+        any
+    }
+
+    /// Steps until no task works or a stop is requested; returns rounds run.
+    pub fn run_until_idle(&mut self) -> usize {
+        let mut rounds = 0;
+        while !self.router.stop.load(Ordering::Relaxed) && self.step() == TaskStatus::Worked {
+            rounds += 1;
+        }
+        rounds
+    }
+
+    /// Pushes `batch` into input `port` of element `element`.
+    pub fn inject(&mut self, element: usize, port: usize, batch: PacketBatch) {
+        self.router.dispatch(&mut self.worker, element, port, batch);
     }
 }
 

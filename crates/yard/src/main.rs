@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args as ClapArgs, Parser, Subcommand};
 use engine::{Registry, Router, RunOptions};
 
+mod bench;
 mod report;
 
 #[derive(Parser)]
@@ -86,6 +87,37 @@ enum Command {
         /// The element class, e.g. `CheckIPHeader`.
         class: String,
     },
+    /// Measure packet rates of the headline configurations, beside Click's
+    /// driver and DPDK's testpmd when they are installed.
+    Bench {
+        /// Packets per run and source.
+        #[arg(long, default_value_t = 20_000_000)]
+        packets: u64,
+        /// Runs per figure (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Frame sizes in bytes.
+        #[arg(long, value_delimiter = ',', default_value = "64,1500")]
+        sizes: Vec<usize>,
+        /// Thread counts to measure (one source per thread).
+        #[arg(long, value_delimiter = ',', default_value = "1,2")]
+        threads: Vec<usize>,
+        /// InfiniteSource BURST in the configurations.
+        #[arg(long, default_value_t = 256)]
+        burst: usize,
+        /// Click's userlevel driver (default: $CLICK or /work/peers/click/bin/click).
+        #[arg(long)]
+        click: Option<PathBuf>,
+        /// DPDK's testpmd (default: dpdk-testpmd on PATH).
+        #[arg(long)]
+        testpmd: Option<PathBuf>,
+        /// Skip the peers even if installed.
+        #[arg(long)]
+        no_peers: bool,
+        /// Measure only this configuration (wire, EtherMirror, Classifier, CheckIPHeader).
+        #[arg(long)]
+        only: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -131,6 +163,33 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             time,
         } => run(&registry, &config, &handlers, threads, stats, time),
         Command::Check { config } => check(&registry, &config),
+        Command::Bench {
+            packets,
+            runs,
+            sizes,
+            threads,
+            burst,
+            click,
+            testpmd,
+            no_peers,
+            only,
+        } => {
+            let mut options = bench::BenchOptions {
+                packets,
+                runs: runs.max(1),
+                sizes,
+                burst,
+                click,
+                testpmd,
+                only,
+                threads,
+            };
+            if !no_peers {
+                options = options.with_default_peers();
+            }
+            print!("{}", bench::run(&options)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Graph { config } => {
             let (name, text) = config.load()?;
             match clickconf::load(&name, &text, &registry) {

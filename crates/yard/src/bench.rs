@@ -1,0 +1,328 @@
+//! `yard bench`: packet rates of the headline configurations, side by side
+//! with Click's userlevel driver (and DPDK's testpmd as the ceiling) when
+//! they are installed, all in one run so that the ratios are fair.
+//!
+//! Key decision: ours and Click run the very same configuration text, an
+//! in-memory source feeding the element under test; every figure is the
+//! median of several runs, and each run is long enough (about a second)
+//! that process start-up does not matter.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use engine::{Router, RunOptions};
+
+/// One configuration measured by the bench.
+pub struct BenchConfig {
+    pub name: &'static str,
+    /// The configuration with `@SOURCE@` where each source goes.
+    body: &'static str,
+}
+
+/// The headline configurations of issue 2.
+pub const CONFIGS: &[BenchConfig] = &[
+    BenchConfig {
+        name: "wire",
+        body: "@SOURCE@ -> Discard;",
+    },
+    BenchConfig {
+        name: "EtherMirror",
+        body: "@SOURCE@ -> EtherMirror -> Discard;",
+    },
+    BenchConfig {
+        name: "Classifier",
+        body: "@SOURCE@ -> c :: Classifier(12/0800, 12/0806, -); c[0] -> Discard; c[1] -> Discard; c[2] -> Discard;",
+    },
+    BenchConfig {
+        name: "CheckIPHeader",
+        body: "@SOURCE@ -> Strip(14) -> CheckIPHeader -> DecIPTTL -> Unstrip(14) -> Discard;",
+    },
+];
+
+/// Internet checksum of `data`.
+fn checksum(data: &[u8]) -> u16 {
+    let mut sum: u32 = 0;
+    for pair in data.chunks(2) {
+        let word = u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]);
+        sum += u32::from(word);
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// An Ethernet/IPv4/UDP frame of `len` bytes (at least 42) with a valid IP
+/// header checksum and TTL 64.
+pub fn udp_frame(len: usize) -> Vec<u8> {
+    let len = len.max(42);
+    let mut f = vec![0u8; len];
+    f[0..6].copy_from_slice(&[0x02, 0, 0, 0, 0, 0x02]);
+    f[6..12].copy_from_slice(&[0x02, 0, 0, 0, 0, 0x01]);
+    f[12..14].copy_from_slice(&[0x08, 0x00]);
+    let ip_len = (len - 14) as u16;
+    f[14] = 0x45;
+    f[16..18].copy_from_slice(&ip_len.to_be_bytes());
+    f[22] = 64;
+    f[23] = 17;
+    f[26..30].copy_from_slice(&[10, 0, 0, 1]);
+    f[30..34].copy_from_slice(&[10, 0, 0, 2]);
+    let sum = checksum(&f[14..34]);
+    f[24..26].copy_from_slice(&sum.to_be_bytes());
+    f[34..36].copy_from_slice(&1234u16.to_be_bytes());
+    f[36..38].copy_from_slice(&5678u16.to_be_bytes());
+    f[38..40].copy_from_slice(&(ip_len - 20).to_be_bytes());
+    for (i, b) in f[42..].iter_mut().enumerate() {
+        *b = i as u8;
+    }
+    f
+}
+
+/// Click's `\<…>` hex notation for binary data.
+fn hex_data(bytes: &[u8]) -> String {
+    let mut s = String::from("\\<");
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s.push('>');
+    s
+}
+
+/// The configuration text for `config` with `sources` independent copies,
+/// each source making `limit` packets of `frame`.
+pub fn config_text(config: &BenchConfig, frame: &[u8], limit: u64, sources: usize, burst: usize) -> String {
+    let mut text = String::new();
+    for k in 0..sources {
+        let source = format!(
+            "InfiniteSource(DATA {}, LIMIT {limit}, BURST {burst}, STOP true)",
+            hex_data(frame)
+        );
+        // Each copy gets its own element names.
+        let body = config.body.replace("c ::", &format!("c{k} ::")).replace("c[", &format!("c{k}["));
+        let _ = writeln!(text, "{}", body.replace("@SOURCE@", &source));
+    }
+    text
+}
+
+/// Options for one bench run.
+pub struct BenchOptions {
+    pub packets: u64,
+    pub runs: usize,
+    pub sizes: Vec<usize>,
+    pub burst: usize,
+    pub click: Option<PathBuf>,
+    pub testpmd: Option<PathBuf>,
+    pub only: Option<String>,
+    pub threads: Vec<usize>,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+}
+
+/// Runs one configuration in this process and returns Mpps.
+fn run_ours(text: &str, threads: usize, total_packets: u64) -> Result<f64> {
+    let registry = elements::registry();
+    let router = Router::from_text("<bench>", text, &registry).map_err(|e| anyhow::anyhow!("{}", e.render()))?;
+    packet::prewarm(4096);
+    let started = Instant::now();
+    router.run(&RunOptions { threads });
+    let secs = started.elapsed().as_secs_f64();
+    Ok(total_packets as f64 / secs / 1e6)
+}
+
+/// Runs one configuration with Click's driver and returns Mpps (wall time
+/// of the whole process, start-up included).
+fn run_click(click: &Path, text: &str, total_packets: u64) -> Result<f64> {
+    let started = Instant::now();
+    let out = Command::new(click)
+        .arg("-e")
+        .arg(text)
+        .output()
+        .with_context(|| format!("running {}", click.display()))?;
+    let secs = started.elapsed().as_secs_f64();
+    if !out.status.success() {
+        bail!("click failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(total_packets as f64 / secs / 1e6)
+}
+
+/// Runs testpmd with two null devices for a few seconds in `mode` and
+/// returns the forwarded Mpps per forwarding core.
+fn run_testpmd(testpmd: &Path, mode: &str, seconds: u64) -> Result<f64> {
+    let out = Command::new("timeout")
+        .arg("--signal=INT")
+        .arg(format!("{seconds}"))
+        .arg(testpmd)
+        .args([
+            "--no-huge",
+            "-m",
+            "1024",
+            "--no-pci",
+            "-l",
+            "0-1",
+            "--vdev",
+            "net_null0",
+            "--vdev",
+            "net_null1",
+            "--",
+            "--auto-start",
+            "--tx-first",
+            "--no-lsc-interrupt",
+            "--txpkts=64",
+            &format!("--forward-mode={mode}"),
+            "--stats-period=1",
+        ])
+        .output()
+        .with_context(|| format!("running {}", testpmd.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The periodic statistics print "Tx-pps: N" per port; the forwarding
+    // rate is the sum over the two ports, taken from the last report.
+    let rates: Vec<f64> = text
+        .lines()
+        .filter_map(|l| l.split("Tx-pps:").nth(1))
+        .filter_map(|r| r.split_whitespace().next()?.parse::<f64>().ok())
+        .collect();
+    if rates.len() < 2 {
+        bail!("could not read testpmd's rates");
+    }
+    let last_two: f64 = rates[rates.len() - 2..].iter().sum();
+    Ok(last_two / 1e6)
+}
+
+fn default_click() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("CLICK") {
+        return Some(PathBuf::from(p));
+    }
+    let candidate = PathBuf::from("/work/peers/click/bin/click");
+    candidate.is_file().then_some(candidate)
+}
+
+fn find_in_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+impl BenchOptions {
+    /// Fills in peers found on this machine.
+    pub fn with_default_peers(mut self) -> BenchOptions {
+        if self.click.is_none() {
+            self.click = default_click();
+        }
+        if self.testpmd.is_none() {
+            self.testpmd = find_in_path("dpdk-testpmd");
+        }
+        self
+    }
+}
+
+/// Runs the bench and returns its report.
+pub fn run(options: &BenchOptions) -> Result<String> {
+    let mut report = String::new();
+    let _ = writeln!(
+        report,
+        "# yard bench: {} packets per run, median of {} runs, one core unless noted",
+        options.packets, options.runs
+    );
+    if let Some(c) = &options.click {
+        let _ = writeln!(report, "# peer: Click userlevel driver at {}", c.display());
+    } else {
+        let _ = writeln!(report, "# peer: Click not found (set CLICK=/path/to/click)");
+    }
+    let _ = writeln!(
+        report,
+        "{:<14} {:>6} {:>8} {:>11} {:>11} {:>8}",
+        "config", "bytes", "threads", "yard Mpps", "click Mpps", "ratio"
+    );
+    for config in CONFIGS {
+        if options.only.as_deref().is_some_and(|o| !config.name.eq_ignore_ascii_case(o)) {
+            continue;
+        }
+        for &size in &options.sizes {
+            let frame = udp_frame(size);
+            for &threads in &options.threads {
+                let text = config_text(config, &frame, options.packets, threads, options.burst);
+                let total = options.packets * threads as u64;
+                let mut ours = Vec::new();
+                let mut theirs = Vec::new();
+                for _ in 0..options.runs {
+                    // Interleave ours and Click's so that machine noise
+                    // affects both alike.
+                    ours.push(run_ours(&text, threads, total)?);
+                    if threads == 1
+                        && let Some(click) = &options.click
+                    {
+                        theirs.push(run_click(click, &text, total)?);
+                    }
+                }
+                let ours = median(ours);
+                let (click_col, ratio_col) = if theirs.is_empty() {
+                    ("-".to_string(), "-".to_string())
+                } else {
+                    let c = median(theirs);
+                    (format!("{c:.2}"), format!("{:.2}x", ours / c))
+                };
+                let _ = writeln!(
+                    report,
+                    "{:<14} {:>6} {:>8} {:>11.2} {:>11} {:>8}",
+                    config.name, size, threads, ours, click_col, ratio_col
+                );
+            }
+        }
+    }
+    if let Some(testpmd) = &options.testpmd {
+        for mode in ["io", "macswap"] {
+            let rates: Vec<f64> = (0..options.runs.min(3))
+                .filter_map(|_| run_testpmd(testpmd, mode, 6).ok())
+                .collect();
+            if rates.is_empty() {
+                let _ = writeln!(report, "testpmd {mode}: could not run");
+            } else {
+                let _ = writeln!(report, "testpmd {mode:<8} 64 B: {:.2} Mpps (one forwarding core)", median(rates));
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Time one run of `text` takes in this process (for tests of the bench).
+pub fn time_once(text: &str) -> Result<Duration> {
+    let registry = elements::registry();
+    let router = Router::from_text("<bench>", text, &registry).map_err(|e| anyhow::anyhow!("{}", e.render()))?;
+    let started = Instant::now();
+    router.run(&RunOptions { threads: 1 });
+    Ok(started.elapsed())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_have_valid_ip_checksums() {
+        for len in [60, 64, 1500] {
+            let f = udp_frame(len);
+            assert_eq!(f.len(), len);
+            assert_eq!(checksum(&f[14..34]), 0);
+        }
+    }
+
+    #[test]
+    fn every_bench_config_builds_and_runs() {
+        for config in CONFIGS {
+            let text = config_text(config, &udp_frame(64), 1000, 2, 64);
+            time_once(&text).unwrap_or_else(|e| panic!("{}: {e}", config.name));
+        }
+    }
+}
