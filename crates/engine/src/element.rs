@@ -141,6 +141,12 @@ impl Output {
         }
     }
 
+    /// The batch bound for `port`, to fill in place (sources).
+    #[inline]
+    pub fn batch(&mut self, port: usize) -> Option<&mut PacketBatch> {
+        self.batches.get_mut(port)
+    }
+
     /// Sends every packet of `batch` out of `port`, leaving `batch` empty.
     #[inline]
     pub fn forward(&mut self, port: usize, batch: &mut PacketBatch) {

@@ -49,7 +49,7 @@ use engine::{
     BuildContext, Clock, ConfigError, Element, ElementSpec, HandlerError, HandlerSpec, Output,
     TaskContext, TaskStatus,
 };
-use packet::{MAX_BATCH, MAX_PACKET_LEN, Packet, PacketBatch};
+use packet::{MAX_BATCH, MAX_PACKET_LEN, PacketBatch};
 
 use crate::util::parse_handler_value;
 
@@ -142,18 +142,19 @@ impl InfiniteSource {
         self.limit >= 0 && self.count >= self.limit as u64
     }
 
-    fn make_into(&mut self, n: usize, emit: &mut impl FnMut(Packet)) {
+    /// Appends `n` new packets to `batch`.
+    fn make_into(&mut self, n: usize, batch: &mut PacketBatch) {
         let stamp = if self.timestamp {
             self.clock.wall()
         } else {
             packet::Timestamp(0)
         };
-        for _ in 0..n {
-            let mut p = Packet::new();
+        let start = batch.len();
+        batch.alloc(n);
+        for p in &mut batch.as_mut_slice()[start..] {
             // Length was checked against MAX_PACKET_LEN when configured.
             let _ = p.reset_with(&self.data);
             p.anno_mut().timestamp = stamp;
-            emit(p);
         }
         self.count += n as u64;
     }
@@ -178,7 +179,9 @@ impl Element for InfiniteSource {
             }
             return TaskStatus::Done;
         }
-        self.make_into(n, &mut |p| out.emit(0, p));
+        if let Some(batch) = out.batch(0) {
+            self.make_into(n, batch);
+        }
         if self.limit_reached() && self.stop {
             cx.stop_router();
         }
@@ -203,7 +206,7 @@ impl Element for InfiniteSource {
             }
             return;
         }
-        self.make_into(n, &mut |p| into.push(p));
+        self.make_into(n, into);
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
