@@ -283,14 +283,14 @@ impl Packet {
     /// Bytes from the buffer offset `at` to the end of the data, if `at`
     /// lies within the buffer's used part.
     #[inline]
-    fn from_offset(&self, at: Option<usize>) -> Option<&[u8]> {
+    fn bytes_from(&self, at: Option<usize>) -> Option<&[u8]> {
         let b = self.buf();
         let at = at?;
         b.bytes.get(at..b.tail as usize)
     }
 
     #[inline]
-    fn from_offset_mut(&mut self, at: Option<usize>) -> Option<&mut [u8]> {
+    fn bytes_from_mut(&mut self, at: Option<usize>) -> Option<&mut [u8]> {
         let b = self.buf_mut();
         let at = at?;
         b.bytes.get_mut(at..b.tail as usize)
@@ -299,30 +299,30 @@ impl Packet {
     /// The link-level header and everything after it, if marked.
     #[inline]
     pub fn mac_header(&self) -> Option<&[u8]> {
-        self.from_offset(self.anno().mac_header())
+        self.bytes_from(self.anno().mac_header())
     }
 
     /// The network header and everything after it, if marked
     /// (Click's `network_header()`).
     #[inline]
     pub fn network_header(&self) -> Option<&[u8]> {
-        self.from_offset(self.anno().network_header())
+        self.bytes_from(self.anno().network_header())
     }
 
     #[inline]
     pub fn network_header_mut(&mut self) -> Option<&mut [u8]> {
-        self.from_offset_mut(self.anno().network_header())
+        self.bytes_from_mut(self.anno().network_header())
     }
 
     /// The transport header and everything after it, if marked.
     #[inline]
     pub fn transport_header(&self) -> Option<&[u8]> {
-        self.from_offset(self.anno().transport_header())
+        self.bytes_from(self.anno().transport_header())
     }
 
     #[inline]
     pub fn transport_header_mut(&mut self) -> Option<&mut [u8]> {
-        self.from_offset_mut(self.anno().transport_header())
+        self.bytes_from_mut(self.anno().transport_header())
     }
 
     /// Marks the link-level header at `data_offset` bytes into the data.
