@@ -13,12 +13,31 @@ use engine::{ElementSpec, Registry};
 /// Every element class in the library.
 pub fn specs() -> Vec<ElementSpec> {
     vec![
+        standard::averagecounter::SPEC,
         standard::counter::SPEC,
         standard::discard::SPEC,
+        standard::idle::SPEC,
         standard::infinitesource::SPEC,
+        standard::null::SPEC,
+        standard::paint::SPEC,
+        standard::paintswitch::SPEC,
+        standard::painttee::SPEC,
+        standard::print::SPEC,
+        standard::priosched::SPEC,
+        standard::pulltee::SPEC,
         standard::queue::SPEC,
+        standard::ratedsource::SPEC,
+        standard::ratedunqueue::SPEC,
+        standard::roundrobinsched::SPEC,
         standard::simplequeue::SPEC,
+        standard::storedata::SPEC,
+        standard::strip::SPEC,
+        standard::striptonetworkheader::SPEC,
+        standard::switch::SPEC,
+        standard::tee::SPEC,
+        standard::timedsource::SPEC,
         standard::unqueue::SPEC,
+        standard::unstrip::SPEC,
     ]
 }
 
