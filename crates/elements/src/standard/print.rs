@@ -24,7 +24,8 @@
 //! - `CONTENTS` (`HEX`, `ASCII` or `NONE`, or a bool meaning HEX or NONE;
 //!   default HEX): how to print the data.
 //! - `TIMESTAMP` (bool, default false): print the packet's timestamp as
-//!   seconds since 1970 with nine decimals.
+//!   seconds since 1970, with six decimals when it is a whole number of
+//!   microseconds and nine otherwise.
 //! - `PRINTANNO` (bool, default false): print the annotation bytes.
 //! - `HEADROOM` (bool, default false): print headroom and tailroom.
 //! - `ACTIVE` (bool, default true): whether to print at all.
@@ -53,6 +54,7 @@ use engine::{
 };
 use packet::Packet;
 
+use crate::standard::timedsource::click_timestamp;
 use crate::util::parse_handler_value;
 
 pub const SPEC: ElementSpec = ElementSpec {
@@ -159,7 +161,7 @@ impl Print {
             sep = ": ";
         }
         if self.timestamp {
-            let _ = write!(line, "{sep}{}", p.anno().timestamp);
+            let _ = write!(line, "{sep}{}", click_timestamp(p.anno().timestamp));
             sep = ": ";
         }
         let _ = write!(line, "{sep}{:4}", p.len());
@@ -353,6 +355,21 @@ mod tests {
         assert_eq!(line("empty2, CONTENTS ASCII", &mut empty), "empty2:    0\n");
         let mut long = Packet::from_slice(&[0xab; 12345 % 9000]).unwrap();
         assert!(line("HEADROOM true, MAXLENGTH 0", &mut long).starts_with("3345 (h128 t"));
+    }
+
+    #[test]
+    fn timestamps_use_clicks_precision() {
+        let mut p = Packet::from_slice(DEFAULT_DATA).unwrap();
+        let cases = [
+            (Timestamp::new(1000, 7_000), "", "1000.000007:   69\n"),
+            (Timestamp::new(12, 500_000_000), "a, ", "a: 12.500000:   69\n"),
+            (Timestamp::new(3, 1), "b, ", "b: 3.000000001:   69\n"),
+        ];
+        for (ts, label, want) in cases {
+            p.anno_mut().timestamp = ts;
+            let config = format!("{label}TIMESTAMP true, CONTENTS NONE");
+            assert_eq!(line(&config, &mut p), want, "Print({config})");
+        }
     }
 
     #[test]

@@ -84,7 +84,7 @@ const NS_PER_SEC: u64 = 1_000_000_000;
 /// One token is `NS_PER_SEC` units of fill; `rate` tokens per second add
 /// `rate` units per nanosecond, so refills are exact integer arithmetic and
 /// a run is the same every time under a manual clock. Like Click's, a new
-/// bucket fills completely at its first refill.
+/// bucket fills completely at its first refill, unless its rate is zero.
 #[derive(Debug, Clone)]
 pub(crate) struct TokenBucket {
     rate: u64,
@@ -131,13 +131,13 @@ impl TokenBucket {
     pub(crate) fn refill(&mut self, now_ns: u64) {
         let max = self.max_level();
         match self.last_ns {
-            None => self.level = max,
+            None if self.rate > 0 => self.level = max,
             Some(last) if self.rate > 0 => {
                 let elapsed = now_ns.saturating_sub(last) as u128;
                 let add = elapsed.saturating_mul(self.rate as u128);
                 self.level = (self.level as u128 + add).min(max as u128) as u64;
             }
-            Some(_) => {}
+            _ => {}
         }
         self.last_ns = Some(self.last_ns.map_or(now_ns, |l| l.max(now_ns)));
     }
@@ -185,18 +185,18 @@ pub struct RatedSource {
     clock: Arc<dyn Clock>,
 }
 
-/// DATA cut to `datasize` bytes, or repeated until it fills them.
-fn fit(data: &[u8], datasize: i64) -> Vec<u8> {
-    let Ok(len) = usize::try_from(datasize) else {
-        return data.to_vec();
-    };
-    if len <= data.len() {
-        return data[..len].to_vec();
-    }
-    if data.is_empty() {
-        return vec![0; len];
-    }
-    data.iter().copied().cycle().take(len).collect()
+/// DATA cut to `datasize` bytes, or repeated until it fills them (zeros
+/// when DATA is empty); an error if the result would not fit in a packet.
+fn fit(data: &[u8], datasize: i64) -> Result<Vec<u8>, String> {
+    let len = usize::try_from(datasize).unwrap_or(data.len());
+    check_length(len)?;
+    Ok(if len <= data.len() {
+        data[..len].to_vec()
+    } else if data.is_empty() {
+        vec![0; len]
+    } else {
+        data.iter().copied().cycle().take(len).collect()
+    })
 }
 
 fn check_length(len: usize) -> Result<(), String> {
@@ -220,8 +220,7 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
     let datasize = args.read::<i64>("DATASIZE")?.or(length).unwrap_or(-1);
     let stop = args.read::<bool>("STOP")?.unwrap_or(false);
     let bandwidth = args.read::<Bandwidth>("BANDWIDTH")?;
-    let packet = fit(&data, datasize);
-    check_length(packet.len()).map_err(ConfigError::msg)?;
+    let packet = fit(&data, datasize).map_err(ConfigError::msg)?;
     let mut burst = burst_for(rate);
     if let Some(bw) = bandwidth {
         let bytes_per_sec = bw.0;
@@ -233,6 +232,10 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
             }
         }
     }
+    // Click starts the bucket with one token, so that even a zero RATE
+    // sends one packet.
+    let mut bucket = TokenBucket::new(rate, burst);
+    bucket.set(1);
     Ok(Box::new(RatedSource {
         data,
         packet,
@@ -241,7 +244,7 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
         active,
         stop,
         count: 0,
-        bucket: TokenBucket::new(rate, burst),
+        bucket,
         push: true,
         clock: cx.clock.clone(),
     }))
@@ -284,8 +287,7 @@ impl RatedSource {
     }
 
     fn set_packet(&mut self, data: Vec<u8>, datasize: i64) -> Result<(), HandlerError> {
-        let packet = fit(&data, datasize);
-        check_length(packet.len()).map_err(HandlerError::BadValue)?;
+        let packet = fit(&data, datasize).map_err(HandlerError::BadValue)?;
         self.data = data;
         self.datasize = datasize;
         self.packet = packet;
@@ -386,11 +388,7 @@ impl Element for RatedSource {
             }
             "length" | "datasize" => {
                 let datasize: i64 = parse_handler_value(name, value)?;
-                let data = std::mem::take(&mut self.data);
-                if let Err(e) = self.set_packet(data.clone(), datasize) {
-                    self.data = data;
-                    return Err(e);
-                }
+                self.set_packet(self.data.clone(), datasize)?;
             }
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }
@@ -421,8 +419,13 @@ mod tests {
         assert_eq!(b.tokens(), 1);
         b.refill(10 * NS_PER_SEC);
         assert_eq!(b.tokens(), 2, "capped at capacity");
-        let idle = TokenBucket::new(0, 1);
+        let mut idle = TokenBucket::new(0, 1);
+        idle.refill(0);
+        assert_eq!(idle.tokens(), 0, "an idle bucket does not fill");
         assert_eq!(idle.next_token_at(0), None);
+        idle.set(1);
+        idle.refill(NS_PER_SEC);
+        assert_eq!(idle.tokens(), 1);
     }
 
     #[test]
@@ -437,10 +440,12 @@ mod tests {
 
     #[test]
     fn fit_cuts_or_repeats() {
-        assert_eq!(fit(b"abc", -1), b"abc");
-        assert_eq!(fit(b"abc", 2), b"ab");
-        assert_eq!(fit(b"abc", 7), b"abcabca");
-        assert_eq!(fit(b"", 3), [0, 0, 0]);
+        assert_eq!(fit(b"abc", -1).unwrap(), b"abc");
+        assert_eq!(fit(b"abc", 2).unwrap(), b"ab");
+        assert_eq!(fit(b"abc", 7).unwrap(), b"abcabca");
+        assert_eq!(fit(b"", 3).unwrap(), [0, 0, 0]);
+        assert!(fit(b"abc", i64::MAX).is_err());
+        assert!(fit(b"abc", MAX_PACKET_LEN as i64 + 1).is_err());
     }
 
     #[test]
@@ -511,5 +516,15 @@ mod tests {
         h.write("src.active", "true").unwrap();
         assert_eq!(s.step(), TaskStatus::Worked);
         assert_eq!(h.read("c.count"), "2");
+    }
+
+    #[test]
+    fn zero_rate_sends_one_packet_as_click_does() {
+        let h = Harness::new("src :: RatedSource(RATE 0) -> c :: Counter -> Discard;");
+        let mut s = h.router.stepper();
+        assert_eq!(s.step(), TaskStatus::Worked);
+        h.clock.advance(10 * NS_PER_SEC);
+        assert_eq!(s.step(), TaskStatus::Idle(None));
+        assert_eq!(h.read("c.count"), "1");
     }
 }

@@ -48,7 +48,7 @@ use engine::{
     BuildContext, Clock, ConfigError, Element, ElementSpec, HandlerError, HandlerSpec, InitContext,
     Output, TaskContext, TaskStatus,
 };
-use packet::{BUFFER_CAPACITY, DEFAULT_HEADROOM, MAX_BATCH, Packet};
+use packet::{BUFFER_CAPACITY, DEFAULT_HEADROOM, MAX_BATCH, Packet, Timestamp};
 
 use crate::standard::infinitesource::DEFAULT_DATA;
 use crate::util::parse_handler_value;
@@ -89,7 +89,7 @@ pub struct TimedSource {
 }
 
 /// Click's rendering of an interval: `500ms`, `20us`, `7ns` below a second,
-/// else seconds with nine decimals and `s`.
+/// else a timestamp as Click prints one (see [`click_timestamp`]) and `s`.
 pub(crate) fn unparse_interval(ns: u64) -> String {
     if ns < NS_PER_SEC {
         if ns.is_multiple_of(1_000_000) {
@@ -100,7 +100,17 @@ pub(crate) fn unparse_interval(ns: u64) -> String {
             format!("{ns}ns")
         }
     } else {
-        format!("{}.{:09}s", ns / NS_PER_SEC, ns % NS_PER_SEC)
+        format!("{}s", click_timestamp(Timestamp(ns)))
+    }
+}
+
+/// A timestamp as Click prints one: seconds, a dot, and six decimals when
+/// the time is a whole number of microseconds, else nine.
+pub(crate) fn click_timestamp(t: Timestamp) -> String {
+    if t.nsec().is_multiple_of(1000) {
+        format!("{}.{:06}", t.sec(), t.usec())
+    } else {
+        format!("{}.{:09}", t.sec(), t.nsec())
     }
 }
 
@@ -291,7 +301,10 @@ mod tests {
         assert_eq!(unparse_interval(500 * MS), "500ms");
         assert_eq!(unparse_interval(20_000), "20us");
         assert_eq!(unparse_interval(7), "7ns");
-        assert_eq!(unparse_interval(1_500 * MS), "1.500000000s");
+        assert_eq!(unparse_interval(1_500 * MS), "1.500000s");
+        assert_eq!(unparse_interval(NS_PER_SEC + 1), "1.000000001s");
+        assert_eq!(click_timestamp(Timestamp::new(5, 7_000)), "5.000007");
+        assert_eq!(click_timestamp(Timestamp::new(5, 7_001)), "5.000007001");
     }
 
     #[test]
@@ -346,7 +359,7 @@ mod tests {
         assert_eq!(h.read("s.active"), "false");
         assert_eq!(h.read("s.data"), "x");
         h.write("s.interval", "2").unwrap();
-        assert_eq!(h.read("s.interval"), "2.000000000s");
+        assert_eq!(h.read("s.interval"), "2.000000s");
         assert!(h.write("s.interval", "0").is_err());
         h.write("s.active", "true").unwrap();
         assert_eq!(st.step(), TaskStatus::Worked, "activation sends at once");
