@@ -5,6 +5,7 @@
 //! of every element's spec, so what a binary supports is visible in one
 //! place and nothing registers itself behind the reader's back.
 
+pub mod io;
 pub mod standard;
 pub mod util;
 
@@ -38,6 +39,10 @@ pub fn specs() -> Vec<ElementSpec> {
         standard::timedsource::SPEC,
         standard::unqueue::SPEC,
         standard::unstrip::SPEC,
+        #[cfg(target_os = "linux")]
+        io::fromdevice::SPEC,
+        #[cfg(target_os = "linux")]
+        io::todevice::SPEC,
     ]
 }
 

@@ -1,0 +1,9 @@
+//! Click's I/O elements: reading and writing packet capture files and
+//! network devices.
+
+#[cfg(target_os = "linux")]
+pub mod afpacket;
+#[cfg(target_os = "linux")]
+pub mod fromdevice;
+#[cfg(target_os = "linux")]
+pub mod todevice;
