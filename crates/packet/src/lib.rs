@@ -13,6 +13,7 @@
 //! `buffer_len`. Every failure is a [`HeaderError`].
 
 pub mod anno;
+pub mod arp;
 pub mod batch;
 pub mod buffer;
 pub mod checksum;
@@ -20,16 +21,21 @@ pub mod error;
 pub mod ether;
 pub mod ip;
 pub mod ipv4;
+pub mod ipv6;
 pub mod tcp;
 pub mod udp;
+pub mod vlan;
 mod wire;
 
 pub use anno::{Annotations, PacketType, Timestamp};
+pub use arp::{ArpOperation, ArpPacket, ArpRepr};
 pub use batch::{MAX_BATCH, PacketBatch};
 pub use buffer::{BUFFER_CAPACITY, BufferError, DEFAULT_HEADROOM, MAX_PACKET_LEN, Packet, prewarm};
 pub use error::HeaderError;
 pub use ether::{EtherAddress, EtherType, EthernetFrame, EthernetRepr};
 pub use ip::IpProtocol;
 pub use ipv4::{Ipv4Packet, Ipv4Repr};
+pub use ipv6::{Ipv6Packet, Ipv6Repr};
 pub use tcp::{TcpFlags, TcpPacket, TcpRepr};
 pub use udp::{UdpPacket, UdpRepr};
+pub use vlan::{VlanPacket, VlanRepr};
