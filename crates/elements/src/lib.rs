@@ -43,6 +43,8 @@ pub fn specs() -> Vec<ElementSpec> {
         io::fromdevice::SPEC,
         #[cfg(target_os = "linux")]
         io::todevice::SPEC,
+        io::fromdump::SPEC,
+        io::todump::SPEC,
     ]
 }
 

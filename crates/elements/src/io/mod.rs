@@ -5,5 +5,8 @@
 pub mod afpacket;
 #[cfg(target_os = "linux")]
 pub mod fromdevice;
+pub mod fromdump;
+pub mod pcap;
 #[cfg(target_os = "linux")]
 pub mod todevice;
+pub mod todump;
