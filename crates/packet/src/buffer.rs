@@ -18,6 +18,9 @@ use crate::anno::Annotations;
 /// 120 bytes, which puts the first data byte at the start of a cache line
 /// (the buffer's metadata fills the two lines before it).
 pub const DEFAULT_HEADROOM: usize = 192 - std::mem::offset_of!(PacketBuffer, bytes);
+// Room for at least an Ethernet, IPv4 and UDP header in front of a packet.
+const _: () = assert!(DEFAULT_HEADROOM >= 64);
+
 /// Total bytes of storage in one buffer (headroom + data + tailroom).
 ///
 /// Large enough for a 9,000-byte jumbo frame plus headroom for several
@@ -630,7 +633,6 @@ mod tests {
             (std::mem::offset_of!(PacketBuffer, bytes) + DEFAULT_HEADROOM) % 64,
             0
         );
-        assert!(DEFAULT_HEADROOM >= 64);
     }
 
     #[test]

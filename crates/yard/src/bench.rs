@@ -128,31 +128,65 @@ fn median(mut v: Vec<f64>) -> f64 {
     if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }
 
-/// Runs one configuration in this process and returns Mpps.
-fn run_ours(text: &str, threads: usize, total_packets: u64) -> Result<f64> {
+/// CPU time (user + system) used so far by this process or, with
+/// `children`, by its waited-for children.
+fn cpu_seconds(children: bool) -> f64 {
+    let who = if children { libc::RUSAGE_CHILDREN } else { libc::RUSAGE_SELF };
+    // SAFETY: getrusage writes one `rusage` into the zeroed value we own.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(who, &mut usage) != 0 {
+            return 0.0;
+        }
+        usage
+    };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// One measurement: packets per wall-clock second and per CPU-second.
+#[derive(Clone, Copy)]
+struct Rate {
+    wall_mpps: f64,
+    cpu_mpps: f64,
+}
+
+impl Rate {
+    fn new(packets: u64, wall: f64, cpu: f64) -> Rate {
+        Rate {
+            wall_mpps: packets as f64 / wall.max(1e-9) / 1e6,
+            cpu_mpps: packets as f64 / cpu.max(1e-9) / 1e6,
+        }
+    }
+}
+
+/// Runs one configuration in this process.
+fn run_ours(text: &str, threads: usize, total_packets: u64) -> Result<Rate> {
     let registry = elements::registry();
     let router = Router::from_text("<bench>", text, &registry).map_err(|e| anyhow::anyhow!("{}", e.render()))?;
     packet::prewarm(4096);
+    let cpu = cpu_seconds(false);
     let started = Instant::now();
     router.run(&RunOptions { threads });
-    let secs = started.elapsed().as_secs_f64();
-    Ok(total_packets as f64 / secs / 1e6)
+    let wall = started.elapsed().as_secs_f64();
+    Ok(Rate::new(total_packets, wall, cpu_seconds(false) - cpu))
 }
 
-/// Runs one configuration with Click's driver and returns Mpps (wall time
-/// of the whole process, start-up included).
-fn run_click(click: &Path, text: &str, total_packets: u64) -> Result<f64> {
+/// Runs one configuration with Click's driver (the whole process, start-up
+/// included).
+fn run_click(click: &Path, text: &str, total_packets: u64) -> Result<Rate> {
+    let cpu = cpu_seconds(true);
     let started = Instant::now();
     let out = Command::new(click)
         .arg("-e")
         .arg(text)
         .output()
         .with_context(|| format!("running {}", click.display()))?;
-    let secs = started.elapsed().as_secs_f64();
+    let wall = started.elapsed().as_secs_f64();
     if !out.status.success() {
         bail!("click failed: {}", String::from_utf8_lossy(&out.stderr));
     }
-    Ok(total_packets as f64 / secs / 1e6)
+    Ok(Rate::new(total_packets, wall, cpu_seconds(true) - cpu))
 }
 
 /// Runs testpmd with two null devices for a few seconds in `mode` and
@@ -242,8 +276,12 @@ pub fn run(options: &BenchOptions) -> Result<String> {
     }
     let _ = writeln!(
         report,
-        "{:<14} {:>6} {:>8} {:>11} {:>11} {:>8}",
-        "config", "bytes", "threads", "yard Mpps", "click Mpps", "ratio"
+        "# Mpps per CPU-second (packets / CPU time used), then per wall-clock second"
+    );
+    let _ = writeln!(
+        report,
+        "{:<14} {:>6} {:>7} {:>10} {:>10} {:>7} {:>10} {:>10}",
+        "config", "bytes", "threads", "yard/cpu", "click/cpu", "ratio", "yard/wall", "click/wall"
     );
     for config in CONFIGS {
         if options.only.as_deref().is_some_and(|o| !config.name.eq_ignore_ascii_case(o)) {
@@ -266,17 +304,19 @@ pub fn run(options: &BenchOptions) -> Result<String> {
                         theirs.push(run_click(click, &text, total)?);
                     }
                 }
-                let ours = median(ours);
-                let (click_col, ratio_col) = if theirs.is_empty() {
-                    ("-".to_string(), "-".to_string())
+                let ours_cpu = median(ours.iter().map(|r| r.cpu_mpps).collect());
+                let ours_wall = median(ours.iter().map(|r| r.wall_mpps).collect());
+                let (click_cpu, ratio, click_wall) = if theirs.is_empty() {
+                    ("-".to_string(), "-".to_string(), "-".to_string())
                 } else {
-                    let c = median(theirs);
-                    (format!("{c:.2}"), format!("{:.2}x", ours / c))
+                    let c = median(theirs.iter().map(|r| r.cpu_mpps).collect());
+                    let w = median(theirs.iter().map(|r| r.wall_mpps).collect());
+                    (format!("{c:.2}"), format!("{:.2}x", ours_cpu / c), format!("{w:.2}"))
                 };
                 let _ = writeln!(
                     report,
-                    "{:<14} {:>6} {:>8} {:>11.2} {:>11} {:>8}",
-                    config.name, size, threads, ours, click_col, ratio_col
+                    "{:<14} {:>6} {:>7} {:>10.2} {:>10} {:>7} {:>10.2} {:>10}",
+                    config.name, size, threads, ours_cpu, click_cpu, ratio, ours_wall, click_wall
                 );
             }
         }
