@@ -1,0 +1,1098 @@
+//! Writes the repository's test captures into `testdata/captures/` (or the
+//! directory given as the only argument).
+//!
+//! Key decision: every frame is built here, byte by byte, from fixed
+//! addresses, ports and payloads, and every timestamp is fixed (starting at
+//! 1700000000.000000, one millisecond apart), so rerunning the generator
+//! gives byte-identical files; a test below regenerates them into a
+//! temporary directory and compares them with the committed ones.
+//!
+//! Files:
+//! - `mixed.pcap`: 52 Ethernet frames of many kinds, good and bad (listed in
+//!   [`mixed_frames`]), little-endian, microsecond timestamps, one frame
+//!   recorded cut to 128 bytes.
+//! - `mixed-be-nsec.pcap`: the same records, big-endian, nanosecond magic.
+//! - `mixed.pcapng`: the same records as pcapng: a name resolution block and
+//!   an unknown block before the interfaces, two Ethernet interfaces
+//!   (microsecond and nanosecond `if_tsresol`), Enhanced Packet Blocks
+//!   alternating between them, an interface statistics block at the end.
+//! - `ip-raw.pcap`: the IP packets of `mixed.pcap` without their Ethernet
+//!   header, plus one that is not IP, link type raw IP (101).
+//! - `tcp-flows.pcap`: three complete TCP connections (handshake, data both
+//!   ways, FIN teardown) interleaved, and one refused with RST.
+
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
+
+use elements::io::pcap::{ByteOrder, PcapNgWriter, PcapWriter, PcapWriterOptions, block, linktype};
+use packet::Timestamp;
+
+/// One captured frame: its captured bytes and its length on the wire.
+#[derive(Clone, Debug)]
+struct Frame {
+    data: Vec<u8>,
+    wire_len: u32,
+}
+
+impl Frame {
+    fn whole(data: Vec<u8>) -> Frame {
+        let wire_len = data.len() as u32;
+        Frame { data, wire_len }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Header builders.
+
+type Mac = [u8; 6];
+
+const MAC_A: Mac = [0x02, 0x00, 0x00, 0x00, 0x00, 0x01];
+const MAC_B: Mac = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02];
+const MAC_C: Mac = [0x02, 0x00, 0x00, 0x00, 0x00, 0x03];
+const BROADCAST: Mac = [0xff; 6];
+
+const IP_A: [u8; 4] = [10, 0, 0, 1];
+const IP_B: [u8; 4] = [10, 0, 0, 2];
+const IP_C: [u8; 4] = [192, 168, 1, 10];
+const IP_D: [u8; 4] = [192, 168, 1, 20];
+const IP6_A: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+const IP6_B: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+
+const PROTO_ICMP: u8 = 1;
+const PROTO_TCP: u8 = 6;
+const PROTO_UDP: u8 = 17;
+const PROTO_GRE: u8 = 47;
+const PROTO_ICMP6: u8 = 58;
+
+/// Internet checksum of `data` added to `initial` (a partial sum).
+fn checksum(initial: u32, data: &[u8]) -> u16 {
+    let mut sum = initial;
+    let mut chunks = data.chunks_exact(2);
+    for c in &mut chunks {
+        sum += u32::from(u16::from_be_bytes([c[0], c[1]]));
+    }
+    if let [last] = chunks.remainder() {
+        sum += u32::from(*last) << 8;
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+fn sum_words(data: &[u8]) -> u32 {
+    data.chunks(2)
+        .map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])))
+        .sum()
+}
+
+fn pseudo4(src: [u8; 4], dst: [u8; 4], proto: u8, len: usize) -> u32 {
+    sum_words(&src) + sum_words(&dst) + u32::from(proto) + len as u32
+}
+
+fn pseudo6(src: [u8; 16], dst: [u8; 16], proto: u8, len: usize) -> u32 {
+    sum_words(&src) + sum_words(&dst) + u32::from(proto) + len as u32
+}
+
+fn ether(dst: Mac, src: Mac, ethertype: u16, payload: &[u8]) -> Vec<u8> {
+    let mut f = Vec::with_capacity(14 + payload.len());
+    f.extend_from_slice(&dst);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&ethertype.to_be_bytes());
+    f.extend_from_slice(payload);
+    f
+}
+
+fn ether_vlan(dst: Mac, src: Mac, tci: u16, ethertype: u16, payload: &[u8]) -> Vec<u8> {
+    let mut inner = tci.to_be_bytes().to_vec();
+    inner.extend_from_slice(&ethertype.to_be_bytes());
+    inner.extend_from_slice(payload);
+    ether(dst, src, 0x8100, &inner)
+}
+
+/// Pads a frame with zeros to Ethernet's 60-byte minimum, as a NIC does.
+fn pad60(mut f: Vec<u8>) -> Vec<u8> {
+    if f.len() < 60 {
+        f.resize(60, 0);
+    }
+    f
+}
+
+/// IPv4 header fields that vary between test packets.
+#[derive(Clone, Copy)]
+struct V4 {
+    src: [u8; 4],
+    dst: [u8; 4],
+    proto: u8,
+    ttl: u8,
+    id: u16,
+    /// Flags and fragment offset (in 8-byte units).
+    frag: u16,
+    tos: u8,
+}
+
+impl V4 {
+    fn new(src: [u8; 4], dst: [u8; 4], proto: u8) -> V4 {
+        V4 {
+            src,
+            dst,
+            proto,
+            ttl: 64,
+            id: 0x1000,
+            frag: 0x4000,
+            tos: 0,
+        }
+    }
+}
+
+fn ipv4_with(h: V4, options: &[u8], payload: &[u8]) -> Vec<u8> {
+    let hl = 20 + options.len();
+    assert!(hl % 4 == 0 && hl <= 60, "IPv4 options must pad to 4 bytes");
+    let total = hl + payload.len();
+    let mut p = Vec::with_capacity(total);
+    p.push(0x40 | (hl / 4) as u8);
+    p.push(h.tos);
+    p.extend_from_slice(&(total as u16).to_be_bytes());
+    p.extend_from_slice(&h.id.to_be_bytes());
+    p.extend_from_slice(&h.frag.to_be_bytes());
+    p.push(h.ttl);
+    p.push(h.proto);
+    p.extend_from_slice(&[0, 0]);
+    p.extend_from_slice(&h.src);
+    p.extend_from_slice(&h.dst);
+    p.extend_from_slice(options);
+    let c = checksum(0, &p[..hl]);
+    p[10..12].copy_from_slice(&c.to_be_bytes());
+    p.extend_from_slice(payload);
+    p
+}
+
+fn ipv4(h: V4, payload: &[u8]) -> Vec<u8> {
+    ipv4_with(h, &[], payload)
+}
+
+fn ipv6(src: [u8; 16], dst: [u8; 16], next: u8, payload: &[u8]) -> Vec<u8> {
+    let mut p = vec![0x60, 0, 0, 0];
+    p.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    p.push(next);
+    p.push(64);
+    p.extend_from_slice(&src);
+    p.extend_from_slice(&dst);
+    p.extend_from_slice(payload);
+    p
+}
+
+fn udp_raw(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut u = Vec::with_capacity(8 + payload.len());
+    u.extend_from_slice(&sport.to_be_bytes());
+    u.extend_from_slice(&dport.to_be_bytes());
+    u.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    u.extend_from_slice(&[0, 0]);
+    u.extend_from_slice(payload);
+    u
+}
+
+fn udp4(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut u = udp_raw(sport, dport, payload);
+    let mut c = checksum(pseudo4(src, dst, PROTO_UDP, u.len()), &u);
+    if c == 0 {
+        c = 0xffff;
+    }
+    u[6..8].copy_from_slice(&c.to_be_bytes());
+    u
+}
+
+fn udp6(src: [u8; 16], dst: [u8; 16], sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+    let mut u = udp_raw(sport, dport, payload);
+    let mut c = checksum(pseudo6(src, dst, PROTO_UDP, u.len()), &u);
+    if c == 0 {
+        c = 0xffff;
+    }
+    u[6..8].copy_from_slice(&c.to_be_bytes());
+    u
+}
+
+const FIN: u8 = 0x01;
+const SYN: u8 = 0x02;
+const RST: u8 = 0x04;
+const PSH: u8 = 0x08;
+const ACK: u8 = 0x10;
+
+/// TCP segment fields.
+#[derive(Clone, Copy)]
+struct Tcp {
+    sport: u16,
+    dport: u16,
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    window: u16,
+}
+
+/// SYN options as Linux sends them: MSS 1460, SACK permitted, timestamps,
+/// NOP, window scale 7.
+const SYN_OPTIONS: &[u8] = &[
+    2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0x10, 0, 0, 0, 0, 0, 1, 3, 3, 7,
+];
+
+fn ts_option(val: u32, ecr: u32) -> Vec<u8> {
+    let mut o = vec![1, 1, 8, 10];
+    o.extend_from_slice(&val.to_be_bytes());
+    o.extend_from_slice(&ecr.to_be_bytes());
+    o
+}
+
+fn tcp_raw(t: Tcp, options: &[u8], payload: &[u8]) -> Vec<u8> {
+    assert!(options.len() % 4 == 0 && options.len() <= 40);
+    let hl = 20 + options.len();
+    let mut s = Vec::with_capacity(hl + payload.len());
+    s.extend_from_slice(&t.sport.to_be_bytes());
+    s.extend_from_slice(&t.dport.to_be_bytes());
+    s.extend_from_slice(&t.seq.to_be_bytes());
+    s.extend_from_slice(&t.ack.to_be_bytes());
+    s.push(((hl / 4) as u8) << 4);
+    s.push(t.flags);
+    s.extend_from_slice(&t.window.to_be_bytes());
+    s.extend_from_slice(&[0, 0, 0, 0]);
+    s.extend_from_slice(options);
+    s.extend_from_slice(payload);
+    s
+}
+
+fn tcp4(src: [u8; 4], dst: [u8; 4], t: Tcp, options: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut s = tcp_raw(t, options, payload);
+    let c = checksum(pseudo4(src, dst, PROTO_TCP, s.len()), &s);
+    s[16..18].copy_from_slice(&c.to_be_bytes());
+    s
+}
+
+fn tcp6(src: [u8; 16], dst: [u8; 16], t: Tcp, options: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut s = tcp_raw(t, options, payload);
+    let c = checksum(pseudo6(src, dst, PROTO_TCP, s.len()), &s);
+    s[16..18].copy_from_slice(&c.to_be_bytes());
+    s
+}
+
+fn icmp(kind: u8, code: u8, rest: [u8; 4], payload: &[u8]) -> Vec<u8> {
+    let mut m = vec![kind, code, 0, 0];
+    m.extend_from_slice(&rest);
+    m.extend_from_slice(payload);
+    let c = checksum(0, &m);
+    m[2..4].copy_from_slice(&c.to_be_bytes());
+    m
+}
+
+fn echo(kind: u8, id: u16, seq: u16, payload: &[u8]) -> Vec<u8> {
+    let [a, b] = id.to_be_bytes();
+    let [c, d] = seq.to_be_bytes();
+    icmp(kind, 0, [a, b, c, d], payload)
+}
+
+fn icmp6_echo(src: [u8; 16], dst: [u8; 16], id: u16, seq: u16, payload: &[u8]) -> Vec<u8> {
+    let mut m = vec![128, 0, 0, 0];
+    m.extend_from_slice(&id.to_be_bytes());
+    m.extend_from_slice(&seq.to_be_bytes());
+    m.extend_from_slice(payload);
+    let c = checksum(pseudo6(src, dst, PROTO_ICMP6, m.len()), &m);
+    m[2..4].copy_from_slice(&c.to_be_bytes());
+    m
+}
+
+fn arp(op: u16, sha: Mac, spa: [u8; 4], tha: Mac, tpa: [u8; 4]) -> Vec<u8> {
+    let mut a = vec![0, 1, 0x08, 0x00, 6, 4];
+    a.extend_from_slice(&op.to_be_bytes());
+    a.extend_from_slice(&sha);
+    a.extend_from_slice(&spa);
+    a.extend_from_slice(&tha);
+    a.extend_from_slice(&tpa);
+    a
+}
+
+/// `n` bytes of a recognisable pattern starting at `seed`.
+fn pattern(n: usize, seed: u8) -> Vec<u8> {
+    (0..n).map(|i| seed.wrapping_add(i as u8)).collect()
+}
+
+// ---------------------------------------------------------------------------
+// The captures.
+
+fn eth4(dst: Mac, src: Mac, ip: &[u8]) -> Vec<u8> {
+    pad60(ether(dst, src, 0x0800, ip))
+}
+
+/// The frames of `mixed.pcap`, in order.
+fn mixed_frames() -> Vec<Frame> {
+    let mut frames: Vec<Vec<u8>> = Vec::new();
+    let v4 = V4::new;
+
+    // 0-6: UDP over IPv4: DNS-like query and answer, small, large, zero
+    // checksum, broadcast, multicast.
+    let q = pattern(29, 0x30);
+    frames.push(eth4(
+        MAC_B,
+        MAC_A,
+        &ipv4(v4(IP_A, IP_B, PROTO_UDP), &udp4(IP_A, IP_B, 33000, 53, &q)),
+    ));
+    let a = pattern(45, 0x50);
+    frames.push(eth4(
+        MAC_A,
+        MAC_B,
+        &ipv4(v4(IP_B, IP_A, PROTO_UDP), &udp4(IP_B, IP_A, 53, 33000, &a)),
+    ));
+    frames.push(eth4(
+        MAC_B,
+        MAC_A,
+        &ipv4(
+            v4(IP_A, IP_B, PROTO_UDP),
+            &udp4(IP_A, IP_B, 5000, 5001, &[0xab]),
+        ),
+    ));
+    let big = pattern(1472, 0);
+    frames.push(eth4(
+        MAC_B,
+        MAC_A,
+        &ipv4(
+            v4(IP_A, IP_B, PROTO_UDP),
+            &udp4(IP_A, IP_B, 5000, 5001, &big),
+        ),
+    ));
+    frames.push(eth4(
+        MAC_B,
+        MAC_A,
+        &ipv4(
+            v4(IP_A, IP_B, PROTO_UDP),
+            &udp_raw(5002, 5003, b"no checksum"),
+        ),
+    ));
+    let bcast = V4 {
+        ttl: 128,
+        ..v4([0, 0, 0, 0], [255, 255, 255, 255], PROTO_UDP)
+    };
+    frames.push(eth4(
+        BROADCAST,
+        MAC_C,
+        &ipv4(bcast, &udp4(bcast.src, bcast.dst, 68, 67, &pattern(240, 0))),
+    ));
+    let mdns = V4 {
+        ttl: 255,
+        ..v4(IP_C, [224, 0, 0, 251], PROTO_UDP)
+    };
+    let mcast_mac = [0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb];
+    frames.push(eth4(
+        mcast_mac,
+        MAC_C,
+        &ipv4(mdns, &udp4(IP_C, mdns.dst, 5353, 5353, &pattern(32, 7))),
+    ));
+
+    // 7-14: a TCP connection 10.0.0.1:40000 -> 10.0.0.2:80 with options.
+    let c = |seq, ack, flags| Tcp {
+        sport: 40000,
+        dport: 80,
+        seq,
+        ack,
+        flags,
+        window: 502,
+    };
+    let s = |seq, ack, flags| Tcp {
+        sport: 80,
+        dport: 40000,
+        seq,
+        ack,
+        flags,
+        window: 509,
+    };
+    let to_b = |t: Tcp, opts: &[u8], data: &[u8]| {
+        eth4(
+            MAC_B,
+            MAC_A,
+            &ipv4(v4(IP_A, IP_B, PROTO_TCP), &tcp4(IP_A, IP_B, t, opts, data)),
+        )
+    };
+    let to_a = |t: Tcp, opts: &[u8], data: &[u8]| {
+        eth4(
+            MAC_A,
+            MAC_B,
+            &ipv4(v4(IP_B, IP_A, PROTO_TCP), &tcp4(IP_B, IP_A, t, opts, data)),
+        )
+    };
+    let syn = Tcp {
+        window: 64240,
+        ..c(1000, 0, SYN)
+    };
+    frames.push(to_b(syn, SYN_OPTIONS, &[]));
+    let synack = Tcp {
+        window: 65160,
+        ..s(5000, 1001, SYN | ACK)
+    };
+    frames.push(to_a(synack, SYN_OPTIONS, &[]));
+    frames.push(to_b(c(1001, 5001, ACK), &ts_option(100, 200), &[]));
+    let get = b"GET / HTTP/1.1\r\nHost: 10.0.0.2\r\n\r\n";
+    frames.push(to_b(c(1001, 5001, PSH | ACK), &ts_option(101, 200), get));
+    let resp = pattern(600, 0x41);
+    frames.push(to_a(
+        s(5001, 1001 + get.len() as u32, PSH | ACK),
+        &ts_option(201, 101),
+        &resp,
+    ));
+    frames.push(to_b(
+        c(1001 + get.len() as u32, 5601, FIN | ACK),
+        &ts_option(102, 201),
+        &[],
+    ));
+    frames.push(to_a(
+        s(5601, 1002 + get.len() as u32, FIN | ACK),
+        &ts_option(202, 102),
+        &[],
+    ));
+    frames.push(to_b(
+        c(1002 + get.len() as u32, 5602, ACK),
+        &ts_option(103, 202),
+        &[],
+    ));
+
+    // 15-18: ICMP echo request and reply, port unreachable quoting the
+    // zero-checksum UDP packet, echo request with a bad ICMP checksum.
+    frames.push(eth4(
+        MAC_B,
+        MAC_A,
+        &ipv4(
+            v4(IP_A, IP_B, PROTO_ICMP),
+            &echo(8, 0x1234, 1, &pattern(56, 0x10)),
+        ),
+    ));
+    frames.push(eth4(
+        MAC_A,
+        MAC_B,
+        &ipv4(
+            v4(IP_B, IP_A, PROTO_ICMP),
+            &echo(0, 0x1234, 1, &pattern(56, 0x10)),
+        ),
+    ));
+    let quoted = ipv4(
+        v4(IP_A, IP_B, PROTO_UDP),
+        &udp_raw(5002, 5003, b"no checksum"),
+    );
+    frames.push(eth4(
+        MAC_A,
+        MAC_B,
+        &ipv4(
+            v4(IP_B, IP_A, PROTO_ICMP),
+            &icmp(3, 3, [0; 4], &quoted[..28]),
+        ),
+    ));
+    let mut bad_icmp = echo(8, 0x1234, 2, &pattern(8, 0));
+    bad_icmp[2] ^= 0xff;
+    frames.push(eth4(
+        MAC_B,
+        MAC_A,
+        &ipv4(v4(IP_A, IP_B, PROTO_ICMP), &bad_icmp),
+    ));
+
+    // 19-20: ARP request and reply.
+    frames.push(pad60(ether(
+        BROADCAST,
+        MAC_A,
+        0x0806,
+        &arp(1, MAC_A, IP_A, [0; 6], IP_B),
+    )));
+    frames.push(pad60(ether(
+        MAC_A,
+        MAC_B,
+        0x0806,
+        &arp(2, MAC_B, IP_B, MAC_A, IP_A),
+    )));
+
+    // 21-23: IPv6: UDP, TCP SYN, ICMPv6 echo request.
+    frames.push(ether(
+        MAC_B,
+        MAC_A,
+        0x86dd,
+        &ipv6(
+            IP6_A,
+            IP6_B,
+            PROTO_UDP,
+            &udp6(IP6_A, IP6_B, 6000, 6001, &pattern(20, 3)),
+        ),
+    ));
+    let syn6 = Tcp {
+        sport: 41000,
+        dport: 443,
+        seq: 7,
+        ack: 0,
+        flags: SYN,
+        window: 64800,
+    };
+    frames.push(ether(
+        MAC_B,
+        MAC_A,
+        0x86dd,
+        &ipv6(
+            IP6_A,
+            IP6_B,
+            PROTO_TCP,
+            &tcp6(IP6_A, IP6_B, syn6, SYN_OPTIONS, &[]),
+        ),
+    ));
+    frames.push(ether(
+        MAC_B,
+        MAC_A,
+        0x86dd,
+        &ipv6(
+            IP6_A,
+            IP6_B,
+            PROTO_ICMP6,
+            &icmp6_echo(IP6_A, IP6_B, 9, 1, &pattern(16, 0)),
+        ),
+    ));
+
+    // 24-25: 802.1Q tagged (VLAN 100) IPv4 UDP and ARP.
+    let tagged = ipv4(
+        v4(IP_C, IP_D, PROTO_UDP),
+        &udp4(IP_C, IP_D, 7000, 7001, &pattern(30, 9)),
+    );
+    frames.push(pad60(ether_vlan(MAC_B, MAC_C, 100, 0x0800, &tagged)));
+    frames.push(pad60(ether_vlan(
+        BROADCAST,
+        MAC_C,
+        100,
+        0x0806,
+        &arp(1, MAC_C, IP_C, [0; 6], IP_D),
+    )));
+
+    // 26: IPv4 with options (router alert, then record route with room for
+    // two addresses, padded).
+    let opts = [
+        148, 4, 0, 0, // router alert
+        7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, // record route
+        0, // end of options
+    ];
+    frames.push(eth4(
+        MAC_B,
+        MAC_A,
+        &ipv4_with(
+            v4(IP_A, IP_B, PROTO_UDP),
+            &opts,
+            &udp4(IP_A, IP_B, 5000, 5001, b"options"),
+        ),
+    ));
+
+    // 27-28: a UDP datagram in two fragments.
+    let whole = udp4(IP_A, IP_B, 5000, 5001, &pattern(100, 0x61));
+    let f1 = V4 {
+        id: 0x2222,
+        frag: 0x2000,
+        ..v4(IP_A, IP_B, PROTO_UDP)
+    };
+    let f2 = V4 {
+        id: 0x2222,
+        frag: 64 / 8,
+        ..v4(IP_A, IP_B, PROTO_UDP)
+    };
+    frames.push(eth4(MAC_B, MAC_A, &ipv4(f1, &whole[..64])));
+    frames.push(eth4(MAC_B, MAC_A, &ipv4(f2, &whole[64..])));
+
+    // 29-30: TTL 1 and TTL 0.
+    let ttl1 = V4 {
+        ttl: 1,
+        ..v4(IP_A, IP_B, PROTO_UDP)
+    };
+    frames.push(eth4(
+        MAC_B,
+        MAC_A,
+        &ipv4(ttl1, &udp4(IP_A, IP_B, 5000, 5001, b"ttl one")),
+    ));
+    let ttl0 = V4 {
+        ttl: 0,
+        ..v4(IP_A, IP_B, PROTO_UDP)
+    };
+    frames.push(eth4(
+        MAC_B,
+        MAC_A,
+        &ipv4(ttl0, &udp4(IP_A, IP_B, 5000, 5001, b"ttl zero")),
+    ));
+
+    // 31: bad IP header checksum.
+    let mut bad = ipv4(
+        v4(IP_A, IP_B, PROTO_UDP),
+        &udp4(IP_A, IP_B, 5000, 5001, b"bad ip sum"),
+    );
+    bad[10] ^= 0x5a;
+    frames.push(eth4(MAC_B, MAC_A, &bad));
+
+    // 32: EtherType IPv4 but only 12 bytes of IP header (frame not padded).
+    let full = ipv4(v4(IP_A, IP_B, PROTO_UDP), &[]);
+    frames.push(ether(MAC_B, MAC_A, 0x0800, &full[..12]));
+
+    // 33: a runt: 10 bytes, not even an Ethernet header.
+    frames.push(MAC_B.iter().chain(&MAC_A[..4]).copied().collect());
+
+    // 34: IHL of 4 (less than the minimum 5).
+    let mut short_hl = ipv4(
+        v4(IP_A, IP_B, PROTO_UDP),
+        &udp4(IP_A, IP_B, 5000, 5001, b"ihl"),
+    );
+    short_hl[0] = 0x44;
+    frames.push(eth4(MAC_B, MAC_A, &short_hl));
+
+    // 35: IP total length larger than the frame holds.
+    let mut long_len = ipv4(
+        v4(IP_A, IP_B, PROTO_UDP),
+        &udp4(IP_A, IP_B, 5000, 5001, b"short"),
+    );
+    long_len[2..4].copy_from_slice(&400u16.to_be_bytes());
+    let c = checksum(0, &{
+        let mut h = long_len[..20].to_vec();
+        h[10] = 0;
+        h[11] = 0;
+        h
+    });
+    long_len[10..12].copy_from_slice(&c.to_be_bytes());
+    frames.push(eth4(MAC_B, MAC_A, &long_len));
+
+    // 36: version 6 in an IPv4 EtherType frame.
+    let mut wrong_version = ipv4(
+        v4(IP_A, IP_B, PROTO_UDP),
+        &udp4(IP_A, IP_B, 5000, 5001, b"v6?"),
+    );
+    wrong_version[0] = 0x65;
+    frames.push(eth4(MAC_B, MAC_A, &wrong_version));
+
+    // 37: LLDP (not IP).
+    frames.push(pad60(ether(
+        [0x01, 0x80, 0xc2, 0, 0, 0x0e],
+        MAC_C,
+        0x88cc,
+        &pattern(30, 0),
+    )));
+
+    // 38: GRE carrying IPv4.
+    let inner = ipv4(
+        v4(IP_C, IP_D, PROTO_UDP),
+        &udp4(IP_C, IP_D, 9000, 9001, b"in gre"),
+    );
+    let mut gre = vec![0, 0, 0x08, 0x00];
+    gre.extend_from_slice(&inner);
+    frames.push(eth4(MAC_B, MAC_A, &ipv4(v4(IP_A, IP_B, PROTO_GRE), &gre)));
+
+    // 39: TCP with a bad checksum.
+    let mut bad_tcp = tcp4(IP_A, IP_B, c_tcp(40001, 22, 1, 0, SYN), &[], &[]);
+    bad_tcp[16] ^= 0x01;
+    frames.push(eth4(
+        MAC_B,
+        MAC_A,
+        &ipv4(v4(IP_A, IP_B, PROTO_TCP), &bad_tcp),
+    ));
+
+    // 40-49: more flows between other addresses (for classifiers and flow
+    // tables): HTTPS, SSH, DNS over TCP, and a TOS-marked UDP stream.
+    for i in 0..4u8 {
+        let src = [192, 168, 1, 100 + i];
+        let t = c_tcp(50000 + u16::from(i), 443, 100 * u32::from(i), 0, SYN);
+        frames.push(eth4(
+            MAC_B,
+            MAC_C,
+            &ipv4(
+                v4(src, IP_B, PROTO_TCP),
+                &tcp4(src, IP_B, t, SYN_OPTIONS, &[]),
+            ),
+        ));
+    }
+    let ssh = c_tcp(50100, 22, 77, 88, PSH | ACK);
+    frames.push(eth4(
+        MAC_B,
+        MAC_C,
+        &ipv4(
+            v4(IP_C, IP_B, PROTO_TCP),
+            &tcp4(IP_C, IP_B, ssh, &[], &pattern(48, 0x80)),
+        ),
+    ));
+    let rst = c_tcp(22, 50100, 88, 0, RST);
+    frames.push(eth4(
+        MAC_C,
+        MAC_B,
+        &ipv4(v4(IP_B, IP_C, PROTO_TCP), &tcp4(IP_B, IP_C, rst, &[], &[])),
+    ));
+    let dns_tcp = c_tcp(50200, 53, 1, 0, PSH | ACK);
+    let mut msg = 29u16.to_be_bytes().to_vec();
+    msg.extend_from_slice(&pattern(29, 0x30));
+    frames.push(eth4(
+        MAC_B,
+        MAC_C,
+        &ipv4(
+            v4(IP_D, IP_B, PROTO_TCP),
+            &tcp4(IP_D, IP_B, dns_tcp, &[], &msg),
+        ),
+    ));
+    for i in 0..3u16 {
+        let h = V4 {
+            tos: 0xb8,
+            id: 0x3000 + i,
+            ..v4(IP_D, IP_C, PROTO_UDP)
+        };
+        frames.push(eth4(
+            MAC_C,
+            MAC_B,
+            &ipv4(
+                h,
+                &udp4(IP_D, IP_C, 16384, 16386 + i, &pattern(160, i as u8)),
+            ),
+        ));
+    }
+
+    // 50: a jumbo-ish IPv4 UDP frame of 1514 bytes, and 51: the same
+    // recorded cut to 128 bytes (snap length), wire length kept.
+    let full_frame = eth4(
+        MAC_B,
+        MAC_A,
+        &ipv4(
+            v4(IP_A, IP_B, PROTO_UDP),
+            &udp4(IP_A, IP_B, 5000, 5001, &pattern(1472, 0x20)),
+        ),
+    );
+    frames.push(full_frame.clone());
+
+    let mut out: Vec<Frame> = frames.into_iter().map(Frame::whole).collect();
+    out.push(Frame {
+        wire_len: full_frame.len() as u32,
+        data: full_frame[..128].to_vec(),
+    });
+    out
+}
+
+fn c_tcp(sport: u16, dport: u16, seq: u32, ack: u32, flags: u8) -> Tcp {
+    Tcp {
+        sport,
+        dport,
+        seq,
+        ack,
+        flags,
+        window: 29200,
+    }
+}
+
+/// The IP packets of `mixed.pcap` without their Ethernet header (untagged
+/// IPv4 and IPv6 frames with a whole IP header), and one non-IP packet.
+fn raw_ip_packets(mixed: &[Frame]) -> Vec<Frame> {
+    let mut out = Vec::new();
+    for f in mixed {
+        let d = &f.data;
+        if d.len() < 34 || f.wire_len as usize != d.len() {
+            continue;
+        }
+        let ip = &d[14..];
+        let keep = match (&d[12..14], ip[0] >> 4) {
+            ([0x08, 0x00], 4) => {
+                // Drop the Ethernet padding: keep the IP total length.
+                let total = usize::from(u16::from_be_bytes([ip[2], ip[3]]));
+                (ip[0] & 0x0f) >= 5 && total <= ip.len() && total >= 20
+            }
+            ([0x86, 0xdd], 6) => true,
+            _ => false,
+        };
+        if !keep {
+            continue;
+        }
+        let len = if ip[0] >> 4 == 4 {
+            usize::from(u16::from_be_bytes([ip[2], ip[3]]))
+        } else {
+            40 + usize::from(u16::from_be_bytes([ip[4], ip[5]]))
+        };
+        out.push(Frame::whole(ip[..len].to_vec()));
+    }
+    // Not IP: version nibble 0.
+    out.push(Frame::whole(pattern(24, 0)));
+    out
+}
+
+/// Three TCP connections interleaved, and one refused.
+fn tcp_flow_frames() -> Vec<Frame> {
+    struct Conn {
+        cmac: Mac,
+        smac: Mac,
+        cip: [u8; 4],
+        sip: [u8; 4],
+        cport: u16,
+        sport: u16,
+        cseq: u32,
+        sseq: u32,
+    }
+    impl Conn {
+        fn seg(&self, from_client: bool, flags: u8, data: &[u8], opts: &[u8]) -> Vec<u8> {
+            let (smac, dmac, src, dst, sport, dport, seq, ack) = if from_client {
+                (
+                    self.cmac, self.smac, self.cip, self.sip, self.cport, self.sport, self.cseq,
+                    self.sseq,
+                )
+            } else {
+                (
+                    self.smac, self.cmac, self.sip, self.cip, self.sport, self.cport, self.sseq,
+                    self.cseq,
+                )
+            };
+            let t = Tcp {
+                sport,
+                dport,
+                seq,
+                ack: if flags & ACK != 0 { ack } else { 0 },
+                flags,
+                window: 64240,
+            };
+            let h = V4::new(src, dst, PROTO_TCP);
+            eth4(dmac, smac, &ipv4(h, &tcp4(src, dst, t, opts, data)))
+        }
+        /// Sends a segment and advances the sender's sequence number.
+        fn send(&mut self, from_client: bool, flags: u8, data: &[u8]) -> Vec<u8> {
+            let opts: &[u8] = if flags & SYN != 0 { SYN_OPTIONS } else { &[] };
+            let f = self.seg(from_client, flags, data, opts);
+            let used = data.len() as u32 + u32::from(flags & (SYN | FIN) != 0);
+            if from_client {
+                self.cseq = self.cseq.wrapping_add(used);
+            } else {
+                self.sseq = self.sseq.wrapping_add(used);
+            }
+            f
+        }
+    }
+    let mut conns = [
+        Conn {
+            cmac: MAC_A,
+            smac: MAC_B,
+            cip: IP_A,
+            sip: IP_B,
+            cport: 43000,
+            sport: 80,
+            cseq: 0x1000_0000,
+            sseq: 0x2000_0000,
+        },
+        Conn {
+            cmac: MAC_C,
+            smac: MAC_B,
+            cip: IP_C,
+            sip: IP_B,
+            cport: 43001,
+            sport: 443,
+            cseq: 0xFFFF_FF00,
+            sseq: 0x3000_0000,
+        },
+        Conn {
+            cmac: MAC_A,
+            smac: MAC_C,
+            cip: IP_A,
+            sip: IP_D,
+            cport: 43002,
+            sport: 8080,
+            cseq: 7,
+            sseq: 9,
+        },
+    ];
+    // Each connection's script: (from client?, flags, payload length).
+    let script: &[(bool, u8, usize)] = &[
+        (true, SYN, 0),
+        (false, SYN | ACK, 0),
+        (true, ACK, 0),
+        (true, PSH | ACK, 120),
+        (false, ACK, 0),
+        (false, PSH | ACK, 1200),
+        (false, PSH | ACK, 300),
+        (true, ACK, 0),
+        (true, FIN | ACK, 0),
+        (false, FIN | ACK, 0),
+        (true, ACK, 0),
+    ];
+    let mut frames = Vec::new();
+    for (step, &(from_client, flags, len)) in script.iter().enumerate() {
+        for conn in conns.iter_mut() {
+            let data = pattern(len, (step * 16) as u8);
+            frames.push(conn.send(from_client, flags, &data));
+        }
+    }
+    // Refused: SYN to a closed port, RST-ACK back.
+    let mut refused = Conn {
+        cmac: MAC_C,
+        smac: MAC_A,
+        cip: IP_D,
+        sip: IP_A,
+        cport: 43003,
+        sport: 25,
+        cseq: 1,
+        sseq: 0,
+    };
+    frames.push(refused.send(true, SYN, &[]));
+    frames.push(refused.send(false, RST | ACK, &[]));
+    frames.into_iter().map(Frame::whole).collect()
+}
+
+// ---------------------------------------------------------------------------
+// Writing.
+
+/// Timestamp of the `i`th packet: 1700000000 s plus `i` milliseconds.
+fn stamp(i: usize) -> Timestamp {
+    Timestamp(Timestamp::new(1_700_000_000, 0).0 + i as u64 * 1_000_000)
+}
+
+fn write_pcap(
+    path: &Path,
+    frames: &[Frame],
+    link_type: u32,
+    order: ByteOrder,
+    nanosecond: bool,
+) -> io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let opts = PcapWriterOptions {
+        nanosecond,
+        snaplen: 65535,
+        link_type,
+        byte_order: order,
+    };
+    let mut w = PcapWriter::new(BufWriter::new(file), opts)?;
+    for (i, f) in frames.iter().enumerate() {
+        w.write_packet(stamp(i), &f.data, f.wire_len)?;
+    }
+    w.flush()
+}
+
+fn write_pcapng(path: &Path, frames: &[Frame]) -> io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let mut w = PcapNgWriter::new(BufWriter::new(file), ByteOrder::Little)?;
+    // A name resolution block (one IPv4 record, end of records) and a block
+    // of a type no reader knows, both before any interface.
+    let mut nrb = vec![1, 0, 16, 0, 10, 0, 0, 2];
+    nrb.extend_from_slice(b"server.test\0");
+    nrb.extend_from_slice(&[0, 0, 0, 0]);
+    w.write_block(block::NAME_RESOLUTION, &nrb)?;
+    w.write_block(0x0000_0BAD, b"unknown block, skip me")?;
+    let usec = w.add_interface(linktype::ETHERNET as u16, 65535, None)?;
+    let nsec = w.add_interface(linktype::ETHERNET as u16, 65535, Some(9))?;
+    for (i, f) in frames.iter().enumerate() {
+        let iface = if i % 2 == 0 { usec } else { nsec };
+        w.write_packet(iface, stamp(i), &f.data, f.wire_len)?;
+    }
+    // Interface statistics for interface 0: timestamp, no options.
+    let mut isb = vec![0u8; 12];
+    isb[4..8].copy_from_slice(&0x0006_0a8au32.to_le_bytes());
+    w.write_block(block::INTERFACE_STATISTICS, &isb)?;
+    w.flush()
+}
+
+/// Writes every capture into `dir`; returns the files written.
+fn write_captures(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mixed = mixed_frames();
+    let mut written = Vec::new();
+    let mut out = |name: &str| {
+        let p = dir.join(name);
+        written.push(p.clone());
+        p
+    };
+    write_pcap(
+        &out("mixed.pcap"),
+        &mixed,
+        linktype::ETHERNET,
+        ByteOrder::Little,
+        false,
+    )?;
+    write_pcap(
+        &out("mixed-be-nsec.pcap"),
+        &mixed,
+        linktype::ETHERNET,
+        ByteOrder::Big,
+        true,
+    )?;
+    write_pcapng(&out("mixed.pcapng"), &mixed)?;
+    write_pcap(
+        &out("ip-raw.pcap"),
+        &raw_ip_packets(&mixed),
+        linktype::RAW,
+        ByteOrder::Little,
+        false,
+    )?;
+    write_pcap(
+        &out("tcp-flows.pcap"),
+        &tcp_flow_frames(),
+        linktype::ETHERNET,
+        ByteOrder::Little,
+        false,
+    )?;
+    Ok(written)
+}
+
+fn main() {
+    let dir = match std::env::args_os().nth(1) {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/captures"),
+    };
+    match write_captures(&dir) {
+        Ok(files) => {
+            for f in files {
+                println!("{}", f.display());
+            }
+        }
+        Err(e) => {
+            eprintln!("make-captures: {}: {e}", dir.display());
+            std::process::exit(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elements::io::pcap::CaptureReader;
+
+    #[test]
+    fn committed_captures_are_what_the_generator_makes() {
+        let tmp = std::env::temp_dir().join(format!("make-captures-{}", std::process::id()));
+        let files = write_captures(&tmp).unwrap();
+        let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/captures");
+        for f in &files {
+            let name = f.file_name().unwrap();
+            let fresh = std::fs::read(f).unwrap();
+            let want = std::fs::read(committed.join(name)).unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e}; run `cargo run --bin make-captures`",
+                    name.to_string_lossy()
+                )
+            });
+            assert!(
+                fresh == want,
+                "{} differs from the generator's output; run `cargo run --bin make-captures`",
+                name.to_string_lossy()
+            );
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+
+    #[test]
+    fn checksums_verify() {
+        // A header with its checksum filled in sums to zero.
+        let ip = ipv4(V4::new(IP_A, IP_B, PROTO_UDP), &[]);
+        assert_eq!(checksum(0, &ip), 0);
+        let u = udp4(IP_A, IP_B, 1, 2, b"abc");
+        assert_eq!(checksum(pseudo4(IP_A, IP_B, PROTO_UDP, u.len()), &u), 0);
+        let t = tcp6(IP6_A, IP6_B, c_tcp(1, 2, 3, 4, SYN), SYN_OPTIONS, b"x");
+        assert_eq!(checksum(pseudo6(IP6_A, IP6_B, PROTO_TCP, t.len()), &t), 0);
+    }
+
+    #[test]
+    fn captures_read_back_alike() {
+        let tmp = std::env::temp_dir().join(format!("make-captures-rb-{}", std::process::id()));
+        write_captures(&tmp).unwrap();
+        let read = |name: &str| {
+            let mut r = CaptureReader::open(tmp.join(name).to_str().unwrap()).unwrap();
+            let mut out = Vec::new();
+            while let Some(rec) = r.next_record().unwrap() {
+                out.push((rec.timestamp, rec.orig_len, rec.data.to_vec()));
+            }
+            out
+        };
+        let mixed = read("mixed.pcap");
+        assert_eq!(mixed.len(), 52);
+        assert_eq!(mixed[0].0, Timestamp::new(1_700_000_000, 0));
+        assert_eq!(mixed[51].0, Timestamp::new(1_700_000_000, 51_000_000));
+        assert_eq!(read("mixed-be-nsec.pcap"), mixed);
+        assert_eq!(read("mixed.pcapng"), mixed);
+        assert!(read("ip-raw.pcap").len() > 30);
+        assert_eq!(read("tcp-flows.pcap").len(), 35);
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+}
