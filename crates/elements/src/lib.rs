@@ -5,7 +5,9 @@
 //! of every element's spec, so what a binary supports is visible in one
 //! place and nothing registers itself behind the reader's back.
 
+pub mod ethernet;
 pub mod io;
+pub mod ip;
 pub mod standard;
 pub mod util;
 
@@ -15,6 +17,7 @@ use engine::{ElementSpec, Registry};
 pub fn specs() -> Vec<ElementSpec> {
     vec![
         standard::averagecounter::SPEC,
+        standard::classifier::SPEC,
         standard::counter::SPEC,
         standard::discard::SPEC,
         standard::idle::SPEC,
@@ -45,6 +48,12 @@ pub fn specs() -> Vec<ElementSpec> {
         io::todevice::SPEC,
         io::fromdump::SPEC,
         io::todump::SPEC,
+        ethernet::etherencap::SPEC,
+        ethernet::ethermirror::SPEC,
+        ethernet::etherrewrite::SPEC,
+        ip::checkipheader::SPEC,
+        ip::decipttl::SPEC,
+        ip::markipheader::SPEC,
     ]
 }
 

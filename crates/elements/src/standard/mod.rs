@@ -2,6 +2,7 @@
 //! switches and annotation tools.
 
 pub mod averagecounter;
+pub mod classifier;
 pub mod counter;
 pub mod discard;
 pub mod idle;

@@ -1,0 +1,1223 @@
+//! Classifier — sends packets to outputs by masked byte patterns.
+//!
+//! ## Synopsis
+//! `Classifier(PATTERN_1, ..., PATTERN_N)`
+//!
+//! ## Ports
+//! 1 input, N outputs (one per pattern); push.
+//!
+//! ## Description
+//! Each packet goes to the output of the first pattern it matches; a packet
+//! that matches no pattern is dropped and counted (drop reason `no_match`).
+//!
+//! A PATTERN is `-` (matches every packet) or one or more clauses separated
+//! by spaces, all of which must match. A clause is `OFFSET/VALUE` or
+//! `OFFSET/VALUE%MASK`, optionally preceded by `!`:
+//!
+//! - OFFSET is a decimal byte offset from the start of the packet data.
+//! - VALUE is hexadecimal with an even number of digits; its length is the
+//!   number of bytes compared. A `?` digit is a nibble that is not compared.
+//! - MASK has as many digits as VALUE; only bits set in it are compared.
+//! - `!` negates the clause: the clause must not match.
+//!
+//! A clause matches only if every byte it compares lies inside the packet:
+//! on a packet too short for it, `12/0800` does not match and `!12/0800`
+//! does. Bytes whose mask is zero are not needed.
+//!
+//! The patterns are compiled, when the element is configured, into a
+//! decision tree of 4-byte masked compares (as Click's Classifier is):
+//! tests already decided by earlier tests on the same path are skipped, so
+//! a packet is tested against each word at most once. Classifying a packet
+//! costs one load and compare per tree level and never allocates.
+//!
+//! ## Arguments
+//! - `PATTERN_i`: one pattern per output port. The number of patterns must
+//!   equal the number of output ports used.
+//!
+//! ## Handlers
+//! - `program` (read): the compiled decision tree, one step a line, in
+//!   Click's notation: `STEP OFFSET/VALUE%MASK  yes->TARGET  no->TARGET`,
+//!   where a target is `step N`, an output `[N]`, or `[X]` (drop); then the
+//!   safe length (packets at least this long need no length checks) and the
+//!   alignment offset (always 0).
+//!
+//! ## Differences from Click
+//! - The decision tree is built by a different optimiser, so `program` may
+//!   list steps in another order or a different number of steps than
+//!   Click's for the same patterns (classification is the same); for
+//!   common configurations it prints exactly what Click prints. Click's
+//!   `short->yes` step flag never appears.
+//! - Click warns when an output can match no packet; Switchyard does not.
+//! - Offsets above 65535 are an error (Click truncates them).
+//!
+//! ## Example
+//! ```text
+//! c :: Classifier(12/0806 20/0001, 12/0806 20/0002, 12/0800, -);
+//! // ARP requests to c[0], ARP replies to c[1], IPv4 to c[2], others to c[3]
+//! ```
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use clickconf::args::{ArgError, Args};
+use engine::{
+    BuildContext, ConfigError, DropReason, Element, ElementSpec, HandlerError, HandlerSpec, Output,
+};
+use packet::PacketBatch;
+
+pub const SPEC: ElementSpec = ElementSpec {
+    class: "Classifier",
+    ports: "1/-",
+    processing: "h/h",
+    source: include_str!("classifier.rs"),
+    drop_reasons: &["no_match"],
+    handlers: &[HandlerSpec::read("program", "the compiled decision tree")],
+    make,
+};
+
+const NO_MATCH: DropReason = DropReason(0);
+
+/// Largest clause offset accepted.
+const MAX_OFFSET: u32 = u16::MAX as u32;
+
+/// Past this many patterns' worth of tests, the tree is not optimised
+/// across patterns (the build would be too slow or too deep).
+const MAX_OPTIMISED_STEPS: usize = 1024;
+
+// ---------------------------------------------------------------------------
+// Patterns
+// ---------------------------------------------------------------------------
+
+/// A 4-byte masked compare at a word-aligned offset. `mask` and `value` are
+/// big-endian: the packet byte at `offset` is the most significant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Word {
+    offset: u32,
+    mask: u32,
+    value: u32,
+}
+
+impl Word {
+    /// Packet length needed for every masked byte to be present.
+    fn required_length(&self) -> u32 {
+        if self.mask == 0 {
+            0
+        } else {
+            self.offset + 4 - self.mask.trailing_zeros() / 8
+        }
+    }
+}
+
+/// One clause: all its words must match (unless negated).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Clause {
+    negated: bool,
+    /// Words with a non-zero mask, by increasing offset.
+    words: Vec<Word>,
+}
+
+/// A parsed pattern: all clauses must hold. No clauses matches everything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Pattern {
+    clauses: Vec<Clause>,
+}
+
+fn nibble(c: u8) -> (u32, u32) {
+    match c {
+        b'0'..=b'9' => ((c - b'0') as u32, 0xF),
+        b'a'..=b'f' => ((c - b'a' + 10) as u32, 0xF),
+        b'A'..=b'F' => ((c - b'A' + 10) as u32, 0xF),
+        _ => (0, 0), // '?': compare nothing
+    }
+}
+
+fn is_digit_or_wild(c: u8) -> bool {
+    c.is_ascii_hexdigit() || c == b'?'
+}
+
+/// Parses pattern number `slot` (for messages) in Click's syntax.
+fn parse_pattern(text: &str, slot: usize) -> Result<Pattern, String> {
+    let s = text.as_bytes();
+    let err = |m: &str| format!("pattern {slot}: {m}");
+    let mut clauses = Vec::new();
+    if text == "-" {
+        return Ok(Pattern { clauses });
+    }
+    let mut i = 0;
+    loop {
+        while i < s.len() && s[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= s.len() {
+            break;
+        }
+        let mut negated = false;
+        if s[i] == b'!' {
+            negated = true;
+            i += 1;
+            while i < s.len() && s[i].is_ascii_whitespace() {
+                i += 1;
+            }
+        }
+        if i >= s.len() || !s[i].is_ascii_digit() {
+            return Err(err("expected a digit"));
+        }
+        let mut offset: u32 = 0;
+        while i < s.len() && s[i].is_ascii_digit() {
+            offset = offset
+                .saturating_mul(10)
+                .saturating_add((s[i] - b'0') as u32);
+            i += 1;
+        }
+        if i >= s.len() || s[i] != b'/' {
+            return Err(err("expected '/'"));
+        }
+        i += 1;
+        let value_start = i;
+        while i < s.len() && is_digit_or_wild(s[i]) {
+            i += 1;
+        }
+        let value = &s[value_start..i];
+        let mut mask: Option<&[u8]> = None;
+        if i < s.len() && s[i] == b'%' {
+            i += 1;
+            let mask_start = i;
+            while i < s.len() && is_digit_or_wild(s[i]) {
+                i += 1;
+            }
+            mask = Some(&s[mask_start..i]);
+        }
+        if value.len() < 2 {
+            return Err(err("value has less than 2 hex digits"));
+        }
+        if !value.len().is_multiple_of(2) {
+            return Err(err("value has odd number of hex digits"));
+        }
+        if let Some(m) = mask
+            && m.len() != value.len()
+        {
+            let which = if m.len() > value.len() { "many" } else { "few" };
+            return Err(err(&format!("mask has too {which} hex digits")));
+        }
+        let nbytes = (value.len() / 2) as u32;
+        if offset > MAX_OFFSET || offset + nbytes > MAX_OFFSET + 1 {
+            return Err(err("offset too large"));
+        }
+        // Assemble the clause's bytes into words.
+        let mut words: Vec<Word> = Vec::new();
+        for k in 0..nbytes as usize {
+            let (hv, hm) = nibble(value[2 * k]);
+            let (lv, lm) = nibble(value[2 * k + 1]);
+            let mut v = (hv << 4) | lv;
+            let mut m = (hm << 4) | lm;
+            if let Some(mask) = mask {
+                let (hv2, hm2) = nibble(mask[2 * k]);
+                let (lv2, lm2) = nibble(mask[2 * k + 1]);
+                m &= ((hv2 & hm2) << 4) | (lv2 & lm2);
+            }
+            v &= m;
+            if m == 0 {
+                continue;
+            }
+            let at = offset + k as u32;
+            let word_offset = at & !3;
+            let shift = 8 * (3 - (at & 3));
+            match words.last_mut() {
+                Some(w) if w.offset == word_offset => {
+                    w.mask |= m << shift;
+                    w.value |= v << shift;
+                }
+                _ => words.push(Word {
+                    offset: word_offset,
+                    mask: m << shift,
+                    value: v << shift,
+                }),
+            }
+        }
+        clauses.push(Clause { negated, words });
+    }
+    if clauses.is_empty() {
+        // An empty pattern has nothing to fail: it matches every packet.
+        return Ok(Pattern { clauses });
+    }
+    Ok(Pattern { clauses })
+}
+
+/// Reference semantics, used by tests: does `pattern` match `data`?
+#[cfg(test)]
+fn pattern_matches(pattern: &Pattern, data: &[u8]) -> bool {
+    pattern.clauses.iter().all(|c| {
+        let all = c.words.iter().all(|w| {
+            if (data.len() as u32) < w.required_length() {
+                return false;
+            }
+            let mut got = 0u32;
+            for k in 0..4u32 {
+                let b = data.get((w.offset + k) as usize).copied().unwrap_or(0);
+                got |= (b as u32) << (8 * (3 - k));
+            }
+            got & w.mask == w.value
+        });
+        all != c.negated
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Compilation
+// ---------------------------------------------------------------------------
+
+/// Where control goes within one pattern's tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Next {
+    Step(usize),
+    /// The pattern matched.
+    Match,
+    /// The pattern failed: try the next one.
+    Fail,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Step {
+    word: Word,
+    pass: Next,
+    fail: Next,
+}
+
+/// One pattern as a small graph of word tests.
+#[derive(Clone, Debug)]
+struct Steps {
+    steps: Vec<Step>,
+    start: Next,
+}
+
+/// Lays out one pattern's tests. Runs of positive clauses are merged into
+/// one word per offset and sorted by offset (as Click sorts its "and"
+/// chains); each negated clause keeps its place.
+fn lay_out(pattern: &Pattern) -> Steps {
+    enum Segment {
+        All(Vec<Word>),
+        NotAll(Vec<Word>),
+    }
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut run: Vec<Word> = Vec::new();
+    let impossible = Steps {
+        steps: Vec::new(),
+        start: Next::Fail,
+    };
+    let flush = |run: &mut Vec<Word>, segments: &mut Vec<Segment>| -> bool {
+        if run.is_empty() {
+            return true;
+        }
+        run.sort();
+        let mut merged: Vec<Word> = Vec::new();
+        for w in run.drain(..) {
+            match merged.last_mut() {
+                Some(m) if m.offset == w.offset => {
+                    let both = m.mask & w.mask;
+                    if m.value & both != w.value & both {
+                        return false; // contradictory: never matches
+                    }
+                    m.mask |= w.mask;
+                    m.value |= w.value;
+                }
+                _ => merged.push(w),
+            }
+        }
+        segments.push(Segment::All(merged));
+        true
+    };
+    for clause in &pattern.clauses {
+        if clause.negated {
+            if clause.words.is_empty() {
+                // The clause always matches, so its negation never does.
+                return impossible;
+            }
+            if !flush(&mut run, &mut segments) {
+                return impossible;
+            }
+            segments.push(Segment::NotAll(clause.words.clone()));
+        } else {
+            run.extend_from_slice(&clause.words);
+        }
+    }
+    if !flush(&mut run, &mut segments) {
+        return impossible;
+    }
+    let total: usize = segments
+        .iter()
+        .map(|s| match s {
+            Segment::All(w) | Segment::NotAll(w) => w.len(),
+        })
+        .sum();
+    let mut steps = Vec::with_capacity(total);
+    for segment in &segments {
+        let (words, negated) = match segment {
+            Segment::All(w) => (w, false),
+            Segment::NotAll(w) => (w, true),
+        };
+        let end = steps.len() + words.len();
+        let after = if end < total {
+            Next::Step(end)
+        } else {
+            Next::Match
+        };
+        for (k, &word) in words.iter().enumerate() {
+            let next_in_clause = if k + 1 < words.len() {
+                Next::Step(steps.len() + 1)
+            } else if negated {
+                Next::Fail
+            } else {
+                after
+            };
+            let (pass, fail) = if negated {
+                (next_in_clause, after)
+            } else {
+                (next_in_clause, Next::Fail)
+            };
+            steps.push(Step { word, pass, fail });
+        }
+    }
+    let start = if steps.is_empty() {
+        Next::Match
+    } else {
+        Next::Step(0)
+    };
+    Steps { steps, start }
+}
+
+/// What the tests taken so far say about a packet.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+struct Knowledge {
+    /// Tests and their outcomes, sorted.
+    facts: Vec<(Word, bool)>,
+    /// The packet is at least this long.
+    known_len: u32,
+}
+
+impl Knowledge {
+    fn with(&self, word: Word, outcome: bool) -> Knowledge {
+        let mut k = self.clone();
+        if let Err(at) = k.facts.binary_search(&(word, outcome)) {
+            k.facts.insert(at, (word, outcome));
+        }
+        if outcome {
+            k.known_len = k.known_len.max(word.required_length());
+        }
+        k
+    }
+
+    /// The outcome of testing `word`, if the facts decide it.
+    fn decide(&self, word: &Word) -> Option<bool> {
+        if word.mask == 0 {
+            return Some(true);
+        }
+        // Bits known at this offset: from passed tests, and from failed
+        // single-bit tests whose byte is known to be present.
+        let (mut known, mut bits) = (0u32, 0u32);
+        for (f, outcome) in self.facts.iter().filter(|(f, _)| f.offset == word.offset) {
+            if *outcome {
+                known |= f.mask;
+                bits |= f.value;
+            } else if f.mask.is_power_of_two() && f.required_length() <= self.known_len {
+                known |= f.mask;
+                bits |= f.mask & !f.value;
+            }
+        }
+        if (bits ^ word.value) & known & word.mask != 0 {
+            return Some(false);
+        }
+        if word.mask & !known == 0 {
+            return Some(true);
+        }
+        // If `word` passed, would a test known to have failed pass too?
+        let covered = word.mask | known;
+        let combined = word.value | (bits & !word.mask);
+        for (f, _) in self
+            .facts
+            .iter()
+            .filter(|(f, outcome)| !outcome && f.offset == word.offset)
+        {
+            if f.mask & !covered == 0 && combined & f.mask == f.value {
+                return Some(false);
+            }
+        }
+        None
+    }
+
+    /// Keeps only facts that share bits with `relevant` (the union of
+    /// the masks still to be tested, per offset, sorted by offset), and the
+    /// known length only as far as it decides a kept fact, so that
+    /// equivalent states share one subtree. Dropping facts is always
+    /// sound: it can only leave a test undecided.
+    fn pruned(&self, relevant: &[(u32, u32)]) -> Knowledge {
+        let facts: Vec<(Word, bool)> = self
+            .facts
+            .iter()
+            .filter(|(f, _)| {
+                relevant
+                    .binary_search_by_key(&f.offset, |&(o, _)| o)
+                    .is_ok_and(|i| relevant[i].1 & f.mask != 0)
+            })
+            .copied()
+            .collect();
+        let known_len = facts
+            .iter()
+            .filter(|(f, outcome)| !outcome && f.mask.is_power_of_two())
+            .map(|(f, _)| f.required_length())
+            .filter(|&r| r <= self.known_len)
+            .max()
+            .unwrap_or(0);
+        Knowledge { facts, known_len }
+    }
+}
+
+/// A jump in the compiled program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Target {
+    Step(usize),
+    Out(usize),
+    Drop,
+}
+
+/// A compiled step, before encoding for the data path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Node {
+    word: Word,
+    yes: Target,
+    no: Target,
+}
+
+struct Builder<'a> {
+    patterns: &'a [Steps],
+    /// For each pattern index p: the bits worth remembering while testing
+    /// it, as union masks per offset, sorted by offset.
+    relevant: Vec<Vec<(u32, u32)>>,
+    nodes: Vec<Node>,
+    /// The (pattern, step) each node tests, for numbering.
+    origin: Vec<(usize, usize)>,
+    memo: HashMap<(usize, Next, Knowledge), Target>,
+    limit: usize,
+    overflow: bool,
+}
+
+impl Builder<'_> {
+    /// Builds the subtree for "pattern `p`, at `next`, knowing `know`".
+    fn build(&mut self, mut p: usize, mut next: Next, mut know: Knowledge) -> Target {
+        // Follow decided tests and failed patterns without making steps.
+        loop {
+            if self.overflow {
+                return Target::Drop;
+            }
+            let s = match next {
+                Next::Match => return Target::Out(p),
+                Next::Fail => {
+                    p += 1;
+                    match self.patterns.get(p) {
+                        Some(pattern) => next = pattern.start,
+                        None => return Target::Drop,
+                    }
+                    continue;
+                }
+                Next::Step(s) => s,
+            };
+            let Some(step) = self.patterns.get(p).and_then(|x| x.steps.get(s)).copied() else {
+                return Target::Drop;
+            };
+            know = know.pruned(&self.relevant[p]);
+            match know.decide(&step.word) {
+                Some(true) => next = step.pass,
+                Some(false) => next = step.fail,
+                None => {
+                    let key = (p, next, know);
+                    if let Some(&t) = self.memo.get(&key) {
+                        return t;
+                    }
+                    if self.nodes.len() >= self.limit {
+                        self.overflow = true;
+                        return Target::Drop;
+                    }
+                    let at = self.nodes.len();
+                    self.nodes.push(Node {
+                        word: step.word,
+                        yes: Target::Drop,
+                        no: Target::Drop,
+                    });
+                    self.origin.push((p, s));
+                    let yes = self.build(p, step.pass, key.2.with(step.word, true));
+                    let no = self.build(p, step.fail, key.2.with(step.word, false));
+                    self.nodes[at].yes = yes;
+                    self.nodes[at].no = no;
+                    self.memo.insert(key, Target::Step(at));
+                    return Target::Step(at);
+                }
+            }
+        }
+    }
+}
+
+/// Builds the tree without cross-pattern optimisation: every step of
+/// every pattern, in order. Linear in size, made without recursion.
+fn build_chain(patterns: &[Steps]) -> (Vec<Node>, Target) {
+    let mut base = Vec::with_capacity(patterns.len() + 1);
+    let mut n = 0;
+    for p in patterns {
+        base.push(n);
+        n += p.steps.len();
+    }
+    // Where each pattern's start leads.
+    let mut entry = vec![Target::Drop; patterns.len() + 1];
+    for p in (0..patterns.len()).rev() {
+        entry[p] = match patterns[p].start {
+            Next::Step(s) => Target::Step(base[p] + s),
+            Next::Match => Target::Out(p),
+            Next::Fail => entry[p + 1],
+        };
+    }
+    let resolve = |p: usize, next: Next| match next {
+        Next::Step(s) => Target::Step(base[p] + s),
+        Next::Match => Target::Out(p),
+        Next::Fail => entry[p + 1],
+    };
+    let mut nodes = Vec::with_capacity(n);
+    for (p, pattern) in patterns.iter().enumerate() {
+        for step in &pattern.steps {
+            nodes.push(Node {
+                word: step.word,
+                yes: resolve(p, step.pass),
+                no: resolve(p, step.fail),
+            });
+        }
+    }
+    let root = entry[0];
+    // Keep only nodes reachable from the root, renumbered in order.
+    prune_unreachable(nodes, root)
+}
+
+fn prune_unreachable(nodes: Vec<Node>, root: Target) -> (Vec<Node>, Target) {
+    let mut reachable = vec![false; nodes.len()];
+    if let Target::Step(r) = root {
+        reachable[r] = true;
+    }
+    for i in 0..nodes.len() {
+        if !reachable[i] {
+            continue;
+        }
+        for t in [nodes[i].yes, nodes[i].no] {
+            if let Target::Step(j) = t
+                && let Some(r) = reachable.get_mut(j)
+            {
+                *r = true;
+            }
+        }
+    }
+    let mut renumber = vec![0usize; nodes.len()];
+    let mut kept = Vec::new();
+    for (i, node) in nodes.iter().enumerate() {
+        if reachable[i] {
+            renumber[i] = kept.len();
+            kept.push(*node);
+        }
+    }
+    let map = |t: Target| match t {
+        Target::Step(j) => Target::Step(renumber[j]),
+        other => other,
+    };
+    for node in &mut kept {
+        node.yes = map(node.yes);
+        node.no = map(node.no);
+    }
+    (kept, map(root))
+}
+
+/// Renumbers nodes by the (pattern, step) they test, as Click's program
+/// lists its steps; ties keep the order they were made in. Every jump goes
+/// to a later (pattern, step), so jumps stay forward.
+fn renumber(nodes: Vec<Node>, origin: &[(usize, usize)], root: Target) -> (Vec<Node>, Target) {
+    let mut order: Vec<usize> = (0..nodes.len()).collect();
+    order.sort_by_key(|&i| (origin[i], i));
+    let mut new_index = vec![0usize; nodes.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new;
+    }
+    let map = |t: Target| match t {
+        Target::Step(j) => Target::Step(new_index[j]),
+        other => other,
+    };
+    let renumbered = order
+        .iter()
+        .map(|&old| Node {
+            word: nodes[old].word,
+            yes: map(nodes[old].yes),
+            no: map(nodes[old].no),
+        })
+        .collect();
+    (renumbered, map(root))
+}
+
+/// Merges (offset, mask) pairs into one union mask per offset, sorted.
+fn union_masks(mut masks: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+    masks.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::with_capacity(masks.len());
+    for (offset, mask) in masks {
+        match merged.last_mut() {
+            Some(last) if last.0 == offset => last.1 |= mask,
+            _ => merged.push((offset, mask)),
+        }
+    }
+    merged
+}
+
+/// Compiles parsed patterns into a decision tree.
+///
+/// First try: carry what earlier tests showed across patterns, as far as
+/// any later pattern can use it. If that tree grows too big (patterns that
+/// test many overlapping bytes), carry only what the next pattern itself
+/// can use; if that is still too big, fall back to testing every pattern in
+/// turn.
+fn compile(patterns: &[Pattern]) -> Program {
+    let laid: Vec<Steps> = patterns.iter().map(lay_out).collect();
+    let total: usize = laid.iter().map(|s| s.steps.len()).sum();
+    let own = |p: &Steps| -> Vec<(u32, u32)> {
+        p.steps
+            .iter()
+            .map(|s| (s.word.offset, s.word.mask))
+            .collect()
+    };
+    let mut attempts: Vec<Vec<Vec<(u32, u32)>>> = Vec::new();
+    if total <= MAX_OPTIMISED_STEPS {
+        let mut from_here = vec![Vec::new(); laid.len() + 1];
+        for p in (0..laid.len()).rev() {
+            let mut masks = from_here[p + 1].clone();
+            masks.extend(own(&laid[p]));
+            from_here[p] = union_masks(masks);
+        }
+        attempts.push(from_here);
+        attempts.push(laid.iter().map(|p| union_masks(own(p))).collect());
+    }
+    for relevant in attempts {
+        let mut b = Builder {
+            patterns: &laid,
+            relevant,
+            nodes: Vec::new(),
+            origin: Vec::new(),
+            memo: HashMap::new(),
+            limit: 4 * total + 64,
+            overflow: false,
+        };
+        let start = laid.first().map_or(Next::Fail, |s| s.start);
+        let root = b.build(0, start, Knowledge::default());
+        if !b.overflow {
+            let (nodes, root) = renumber(b.nodes, &b.origin, root);
+            return Program::new(nodes, root);
+        }
+    }
+    let (nodes, root) = build_chain(&laid);
+    Program::new(nodes, root)
+}
+
+// ---------------------------------------------------------------------------
+// The program on the data path
+// ---------------------------------------------------------------------------
+
+/// Jump encoding: a step index, or `OUT | port`, or `DROP`.
+const OUT: u32 = 0x8000_0000;
+const DROP: u32 = u32::MAX;
+
+fn encode(t: Target) -> u32 {
+    match t {
+        Target::Step(i) => i as u32,
+        Target::Out(p) => OUT | p as u32,
+        Target::Drop => DROP,
+    }
+}
+
+/// One step as the data path runs it: `mask` and `value` are in native
+/// byte order, so a word loaded from the packet is compared directly.
+#[derive(Clone, Copy, Debug)]
+struct Insn {
+    offset: u32,
+    mask: u32,
+    value: u32,
+    /// Packet length needed for the masked bytes to be present.
+    required: u32,
+    /// Jump when the compare fails, when it succeeds.
+    next: [u32; 2],
+}
+
+/// A compiled classifier.
+#[derive(Clone, Debug)]
+pub struct Program {
+    nodes: Vec<Node>,
+    insns: Vec<Insn>,
+    /// Set when every packet goes to the same place.
+    all: Option<u32>,
+    safe_length: u32,
+}
+
+impl Program {
+    fn new(nodes: Vec<Node>, root: Target) -> Program {
+        let (nodes, all) = match root {
+            Target::Step(0) => (nodes, None),
+            Target::Step(_) => {
+                // Not produced by the builders; renumber to be safe.
+                let (n, r) = prune_unreachable(nodes, root);
+                (
+                    n,
+                    if matches!(r, Target::Step(0)) {
+                        None
+                    } else {
+                        Some(encode(r))
+                    },
+                )
+            }
+            other => (Vec::new(), Some(encode(other))),
+        };
+        let insns = nodes
+            .iter()
+            .map(|n| Insn {
+                offset: n.word.offset,
+                mask: u32::from_ne_bytes(n.word.mask.to_be_bytes()),
+                value: u32::from_ne_bytes(n.word.value.to_be_bytes()),
+                required: n.word.required_length(),
+                next: [encode(n.no), encode(n.yes)],
+            })
+            .collect();
+        let safe_length = nodes
+            .iter()
+            .map(|n| n.word.required_length())
+            .max()
+            .unwrap_or(0);
+        Program {
+            nodes,
+            insns,
+            all,
+            safe_length,
+        }
+    }
+
+    /// The output port for `data`, or `None` to drop it.
+    #[inline]
+    pub fn classify(&self, data: &[u8]) -> Option<usize> {
+        let t = match self.all {
+            Some(t) => t,
+            None => self.run(data),
+        };
+        if t == DROP {
+            None
+        } else {
+            Some((t & !OUT) as usize)
+        }
+    }
+
+    #[inline]
+    fn run(&self, data: &[u8]) -> u32 {
+        let mut t = 0u32;
+        loop {
+            let Some(insn) = self.insns.get(t as usize) else {
+                return DROP;
+            };
+            let at = insn.offset as usize;
+            let word = match data.get(at..at + 4) {
+                Some(&[a, b, c, d]) => u32::from_ne_bytes([a, b, c, d]),
+                _ => Self::short_word(data, insn),
+            };
+            t = insn.next[((word & insn.mask) == insn.value) as usize];
+            if t & OUT != 0 {
+                return t;
+            }
+        }
+    }
+
+    /// The word at `insn` for a packet that ends inside it: missing bytes
+    /// read as zero, or, when masked bytes are missing, a word that fails
+    /// the compare (the value with its lowest masked bit flipped; a
+    /// compiled step's mask is never zero).
+    #[cold]
+    fn short_word(data: &[u8], insn: &Insn) -> u32 {
+        if (data.len() as u32) < insn.required {
+            return insn.value ^ (insn.mask & insn.mask.wrapping_neg());
+        }
+        let at = insn.offset as usize;
+        let mut bytes = [0u8; 4];
+        for (k, b) in bytes.iter_mut().enumerate() {
+            *b = data.get(at + k).copied().unwrap_or(0);
+        }
+        u32::from_ne_bytes(bytes)
+    }
+
+    /// The program in Click's `program` handler notation.
+    pub fn unparse(&self) -> String {
+        let mut s = String::new();
+        let jump = |t: Target| match t {
+            Target::Step(i) => format!("step {i}"),
+            Target::Out(p) => format!("[{p}]"),
+            Target::Drop => "[X]".to_string(),
+        };
+        for (i, n) in self.nodes.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "{:>2} {:>3}/{:08x}%{:08x}  yes->{}  no->{}",
+                i,
+                n.word.offset,
+                n.word.value,
+                n.word.mask,
+                jump(n.yes),
+                jump(n.no)
+            );
+        }
+        if let Some(all) = self.all {
+            let port = if all == DROP {
+                2147483647
+            } else {
+                (all & !OUT) as u64
+            };
+            let _ = writeln!(s, "all->[{port}]");
+        }
+        let _ = writeln!(s, "safe length {}", self.safe_length);
+        let _ = writeln!(s, "alignment offset 0");
+        s
+    }
+}
+
+/// Parses and compiles `patterns` (the configuration arguments).
+pub fn compile_patterns<S: AsRef<str>>(patterns: &[S]) -> Result<Program, String> {
+    let parsed = patterns
+        .iter()
+        .enumerate()
+        .map(|(slot, p)| parse_pattern(p.as_ref(), slot))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(compile(&parsed))
+}
+
+// ---------------------------------------------------------------------------
+// The element
+// ---------------------------------------------------------------------------
+
+pub struct Classifier {
+    program: Program,
+}
+
+impl Classifier {
+    /// The compiled program.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+}
+
+fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
+    let patterns = args.rest();
+    if patterns.len() != cx.noutputs {
+        return Err(ConfigError::msg(format!(
+            "need {} arguments, one per output port",
+            cx.noutputs
+        )));
+    }
+    let mut parsed = Vec::with_capacity(patterns.len());
+    for (slot, arg) in patterns.iter().enumerate() {
+        let pattern = parse_pattern(&arg.text, slot).map_err(|message| {
+            ConfigError::Arg(ArgError {
+                offset: arg.offset,
+                len: arg.len,
+                message,
+            })
+        })?;
+        parsed.push(pattern);
+    }
+    Ok(Box::new(Classifier {
+        program: compile(&parsed),
+    }))
+}
+
+impl Element for Classifier {
+    #[inline]
+    fn push(&mut self, _port: usize, batch: &mut PacketBatch, out: &mut Output) {
+        for packet in batch.drain() {
+            match self.program.classify(packet.data()) {
+                Some(port) => out.emit(port, packet),
+                None => out.drop(packet, NO_MATCH),
+            }
+        }
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        match name {
+            "program" => Ok(self.program.unparse()),
+            _ => Err(HandlerError::NoSuchHandler(name.into())),
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ip::testing::{assert_accounted, run_through};
+    use proptest::prelude::*;
+
+    fn program(patterns: &[&str]) -> Program {
+        compile_patterns(patterns).expect("compiles")
+    }
+
+    fn frame(ethertype: u16, rest: &[(usize, u8)], len: usize) -> Vec<u8> {
+        let mut f = vec![0u8; len];
+        f[12..14].copy_from_slice(&ethertype.to_be_bytes());
+        for &(at, b) in rest {
+            f[at] = b;
+        }
+        f
+    }
+
+    #[test]
+    fn click_documentation_example() {
+        let p = program(&["12/0806 20/0001", "12/0806 20/0002", "12/0800", "-"]);
+        assert_eq!(
+            p.unparse(),
+            concat!(
+                " 0  12/08060000%ffff0000  yes->step 1  no->step 3\n",
+                " 1  20/00010000%ffff0000  yes->[0]  no->step 2\n",
+                " 2  20/00020000%ffff0000  yes->[1]  no->[3]\n",
+                " 3  12/08000000%ffff0000  yes->[2]  no->[3]\n",
+                "safe length 22\n",
+                "alignment offset 0\n"
+            )
+        );
+        assert_eq!(p.classify(&frame(0x0806, &[(21, 1)], 60)), Some(0));
+        assert_eq!(p.classify(&frame(0x0806, &[(21, 2)], 60)), Some(1));
+        assert_eq!(p.classify(&frame(0x0806, &[(21, 3)], 60)), Some(3));
+        assert_eq!(p.classify(&frame(0x0800, &[], 60)), Some(2));
+        assert_eq!(p.classify(&frame(0x86dd, &[], 60)), Some(3));
+        assert_eq!(p.classify(&[]), Some(3));
+    }
+
+    #[test]
+    fn programs_match_clicks() {
+        // Expected texts are Click 2.1's `program` handler output.
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["12/0800", "12/0806", "-"],
+                " 0  12/08000000%ffff0000  yes->[0]  no->step 1\n 1  12/08060000%ffff0000  yes->[1]  no->[2]\nsafe length 14\nalignment offset 0\n",
+            ),
+            (
+                &["!12/0800", "12/08?? 23/11%ff 30/0a000000%ff000000", "-"],
+                " 0  12/08000000%ffff0000  yes->step 1  no->[0]\n 1  20/00000011%000000ff  yes->step 2  no->[2]\n 2  28/00000a00%0000ff00  yes->[1]  no->[2]\nsafe length 31\nalignment offset 0\n",
+            ),
+            (
+                &["-", "12/0800"],
+                "all->[0]\nsafe length 0\nalignment offset 0\n",
+            ),
+            (
+                &["12/0800 12/0806"],
+                "all->[2147483647]\nsafe length 0\nalignment offset 0\n",
+            ),
+            (
+                &[],
+                "all->[2147483647]\nsafe length 0\nalignment offset 0\n",
+            ),
+            (
+                &[
+                    "12/0806 20/0001",
+                    "12/0800 !23/11",
+                    "0/ff?? 8950/00",
+                    "14/45%f0",
+                ],
+                concat!(
+                    " 0  12/08060000%ffff0000  yes->step 1  no->step 2\n",
+                    " 1  20/00010000%ffff0000  yes->[0]  no->step 4\n",
+                    " 2  12/08000000%ffff0000  yes->step 3  no->step 4\n",
+                    " 3  20/00000011%000000ff  yes->step 4  no->[1]\n",
+                    " 4   0/ff000000%ff000000  yes->step 5  no->step 6\n",
+                    " 5 8948/00000000%0000ff00  yes->[2]  no->step 6\n",
+                    " 6  12/00004000%0000f000  yes->[3]  no->[X]\n",
+                    "safe length 8951\n",
+                    "alignment offset 0\n"
+                ),
+            ),
+        ];
+        for (patterns, want) in cases {
+            assert_eq!(&program(patterns).unparse(), want, "{patterns:?}");
+        }
+    }
+
+    #[test]
+    fn short_packets() {
+        let p = program(&["12/0800", "!12/0800", "-"]);
+        assert_eq!(p.classify(&[0; 13]), Some(1), "12/0800 needs byte 13");
+        assert_eq!(
+            p.classify(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0]),
+            Some(0)
+        );
+        let p = program(&["12/08??", "-"]);
+        assert_eq!(
+            p.classify(&[8; 13]),
+            Some(0),
+            "a wildcard byte is not needed"
+        );
+        assert_eq!(p.classify(&[8; 12]), Some(1));
+        let p = program(&["0/ff 200/??", "-"]);
+        assert_eq!(
+            p.classify(&[0xff]),
+            Some(0),
+            "an all-wildcard clause needs nothing"
+        );
+        let p = program(&["!3/01020304050607", "-"]);
+        assert_eq!(p.classify(&[0, 0, 0, 1, 2, 3, 4, 5, 6]), Some(0));
+        assert_eq!(p.classify(&[0, 0, 0, 1, 2, 3, 4, 5, 6, 7]), Some(1));
+    }
+
+    #[test]
+    fn unmatched_is_dropped() {
+        let p = program(&["12/0800", "12/0806"]);
+        assert_eq!(p.classify(&frame(0x86dd, &[], 60)), None);
+        assert_eq!(program(&[]).classify(&[1, 2, 3]), None);
+    }
+
+    #[test]
+    fn masks_and_wildcards() {
+        let p = program(&["30/0a000000%ff000000", "0/ffffffffffff", "14/4?", "-"]);
+        assert_eq!(p.classify(&frame(0x0800, &[(30, 10)], 60)), Some(0));
+        assert_eq!(p.classify(&[0xff; 60]), Some(1));
+        assert_eq!(p.classify(&frame(0x0800, &[(14, 0x4f)], 60)), Some(2));
+        assert_eq!(p.classify(&frame(0x0800, &[(14, 0x5f)], 60)), Some(3));
+        // '?' in the mask masks out the nibble too.
+        let p = program(&["0/ff%f?", "-"]);
+        assert_eq!(p.classify(&[0xf3]), Some(0));
+        assert_eq!(p.classify(&[0xe3]), Some(1));
+    }
+
+    #[test]
+    fn syntax_errors() {
+        let err = |p: &str| parse_pattern(p, 2).err();
+        assert_eq!(err("x/08").as_deref(), Some("pattern 2: expected a digit"));
+        assert_eq!(err("12:08").as_deref(), Some("pattern 2: expected '/'"));
+        assert_eq!(
+            err("12/8").as_deref(),
+            Some("pattern 2: value has less than 2 hex digits")
+        );
+        assert_eq!(
+            err("12/080").as_deref(),
+            Some("pattern 2: value has odd number of hex digits")
+        );
+        assert_eq!(
+            err("12/0800%ff").as_deref(),
+            Some("pattern 2: mask has too few hex digits")
+        );
+        assert_eq!(
+            err("12/08%ffff").as_deref(),
+            Some("pattern 2: mask has too many hex digits")
+        );
+        assert_eq!(
+            err("12/0800x").as_deref(),
+            Some("pattern 2: expected a digit")
+        );
+        assert_eq!(err("!").as_deref(), Some("pattern 2: expected a digit"));
+        assert_eq!(
+            err("- 12/08").as_deref(),
+            Some("pattern 2: expected a digit")
+        );
+        assert_eq!(
+            err("70000/08").as_deref(),
+            Some("pattern 2: offset too large")
+        );
+        assert!(err("65535/08").is_none());
+        assert!(err("").is_none());
+        assert!(err("  ! 12/0800  14/45 ").is_none());
+    }
+
+    #[test]
+    fn many_patterns_fall_back_to_a_chain() {
+        let patterns: Vec<String> = (0..2000)
+            .map(|i| format!("{}/{:02x}", i % 100, i % 256))
+            .collect();
+        let p = compile_patterns(&patterns).unwrap();
+        let data: Vec<u8> = (0..100).map(|i| i as u8).collect();
+        for pkt in [&data[..], &data[..3], &[][..]] {
+            let want = patterns
+                .iter()
+                .position(|s| pattern_matches(&parse_pattern(s, 0).unwrap(), pkt));
+            assert_eq!(p.classify(pkt), want);
+        }
+    }
+
+    /// A random pattern in Click's syntax, over a small range of offsets so
+    /// that tests overlap.
+    fn pattern_text() -> impl Strategy<Value = String> {
+        let clause = (
+            any::<bool>(),
+            0u32..24,
+            proptest::collection::vec(
+                (
+                    0u8..=255,
+                    prop_oneof![
+                        Just(0xffu8),
+                        Just(0x0f),
+                        Just(0xf0),
+                        Just(0x01),
+                        any::<u8>()
+                    ],
+                ),
+                1..6,
+            ),
+            any::<bool>(),
+        )
+            .prop_map(|(neg, off, bytes, with_mask)| {
+                let mut s = String::new();
+                if neg {
+                    s.push('!');
+                }
+                s.push_str(&format!("{off}/"));
+                for (v, _) in &bytes {
+                    s.push_str(&format!("{v:02x}"));
+                }
+                if with_mask {
+                    s.push('%');
+                    for (_, m) in &bytes {
+                        s.push_str(&format!("{m:02x}"));
+                    }
+                }
+                s
+            });
+        prop_oneof![
+            1 => Just("-".to_string()),
+            8 => proptest::collection::vec(clause, 1..4).prop_map(|c| c.join(" ")),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// The compiled tree classifies exactly as the patterns say, short
+        /// packets included.
+        #[test]
+        fn compiled_agrees_with_patterns(
+            patterns in proptest::collection::vec(pattern_text(), 0..7),
+            packets in proptest::collection::vec(proptest::collection::vec(prop_oneof![Just(0u8), Just(0xff), Just(0x0f), any::<u8>()], 0..32), 1..24),
+        ) {
+            let parsed: Vec<Pattern> = patterns.iter().enumerate().map(|(i, p)| parse_pattern(p, i).unwrap()).collect();
+            let prog = compile(&parsed);
+            let laid: Vec<Steps> = parsed.iter().map(lay_out).collect();
+            let (chain, root) = build_chain(&laid);
+            let chain = Program::new(chain, root);
+            for data in &packets {
+                let want = parsed.iter().position(|p| pattern_matches(p, data));
+                prop_assert_eq!(prog.classify(data), want, "program:\n{}", prog.unparse());
+                prop_assert_eq!(chain.classify(data), want);
+            }
+        }
+
+        #[test]
+        fn random_bytes_never_panic_and_are_accounted(
+            frames in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..9000), 1..8),
+        ) {
+            let (router, stats) = run_through(
+                "Idle -> e :: Classifier(12/0806 20/0001, 12/0800 !23/11, 0/ff?? 8950/00, 14/45%f0);
+                 e[0] -> Discard; e[1] -> Discard; e[2] -> Discard; e[3] -> Discard;",
+                &frames,
+            );
+            assert_accounted(&stats, frames.len());
+            prop_assert!(router.read_handler("e.program").is_ok());
+        }
+    }
+}
