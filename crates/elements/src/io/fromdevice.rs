@@ -147,6 +147,10 @@ pub struct FromDevice {
     has_output1: bool,
     rx: Option<Receiver>,
     count: u64,
+    /// `kernel_drops` when the device was closed.
+    closed_drops: Option<u64>,
+    /// The device's framing, once opened.
+    link: Option<LinkType>,
 }
 
 fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
@@ -207,6 +211,8 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
         has_output1: cx.noutputs > 1,
         rx: None,
         count: 0,
+        closed_drops: None,
+        link: None,
     }))
 }
 
@@ -340,6 +346,7 @@ impl Element for FromDevice {
                 )));
             }
         }
+        self.link = Some(rx.link_type());
         self.rx = Some(rx);
         cx.schedule_task();
         Ok(())
@@ -386,14 +393,14 @@ impl Element for FromDevice {
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
             "count" => Ok(self.count.to_string()),
-            "kernel_drops" => Ok(match &self.rx {
-                Some(rx) => rx.stats().kernel_drops.to_string(),
-                None => "??".to_string(),
+            "kernel_drops" => Ok(match (&self.rx, self.closed_drops) {
+                (Some(rx), _) => rx.stats().kernel_drops.to_string(),
+                (None, Some(n)) => n.to_string(),
+                (None, None) => "??".to_string(),
             }),
             "encap" => Ok(self
-                .rx
-                .as_ref()
-                .map_or("UNKNOWN", |rx| rx.link_type().click_name())
+                .link
+                .map_or("UNKNOWN", LinkType::click_name)
                 .to_string()),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
@@ -408,8 +415,11 @@ impl Element for FromDevice {
     }
 
     fn finish(&mut self) {
-        // Closing the socket ends promiscuous mode.
-        self.rx = None;
+        // Closing the socket ends promiscuous mode; the handlers keep
+        // reporting what was counted until then.
+        if let Some(rx) = self.rx.take() {
+            self.closed_drops = Some(rx.stats().kernel_drops);
+        }
     }
 
     fn as_any(&self) -> &dyn Any {
