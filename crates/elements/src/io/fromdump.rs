@@ -409,9 +409,10 @@ impl FromDump {
         }
     }
 
+    /// Ends reading for good; the reader stays for the `encap` and
+    /// `filepos` handlers.
     fn finish_reading(&mut self) -> Next {
         self.done = true;
-        self.reader = None;
         Next::End
     }
 
