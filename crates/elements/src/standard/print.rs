@@ -34,8 +34,8 @@
 //! - `active` (read/write): the ACTIVE argument.
 //!
 //! ## Differences from Click
-//! HEADROOM prints Switchyard's buffer sizes (128 bytes of headroom by
-//! default), not Click's. The line goes to standard error through a
+//! HEADROOM prints Switchyard's headroom and tailroom, whose defaults
+//! differ from Click's. The line goes to standard error through a
 //! replaceable writer ([`Print::set_sink`]) so that tools and tests can
 //! capture it. The `CPU` keyword of Click's kernel module is not offered.
 //!
@@ -354,7 +354,12 @@ mod tests {
         assert_eq!(line("empty", &mut empty), "empty:    0\n");
         assert_eq!(line("empty2, CONTENTS ASCII", &mut empty), "empty2:    0\n");
         let mut long = Packet::from_slice(&[0xab; 12345 % 9000]).unwrap();
-        assert!(line("HEADROOM true, MAXLENGTH 0", &mut long).starts_with("3345 (h128 t"));
+        let want = format!(
+            "3345 (h{} t{})\n",
+            packet::DEFAULT_HEADROOM,
+            long.tailroom()
+        );
+        assert_eq!(line("HEADROOM true, MAXLENGTH 0", &mut long), want);
     }
 
     #[test]
@@ -362,7 +367,11 @@ mod tests {
         let mut p = Packet::from_slice(DEFAULT_DATA).unwrap();
         let cases = [
             (Timestamp::new(1000, 7_000), "", "1000.000007:   69\n"),
-            (Timestamp::new(12, 500_000_000), "a, ", "a: 12.500000:   69\n"),
+            (
+                Timestamp::new(12, 500_000_000),
+                "a, ",
+                "a: 12.500000:   69\n",
+            ),
             (Timestamp::new(3, 1), "b, ", "b: 3.000000001:   69\n"),
         ];
         for (ts, label, want) in cases {

@@ -20,7 +20,8 @@
 //! - `LIMIT` (integer, default -1): packets to send; negative is no limit.
 //! - `ACTIVE` (bool, default true): whether to send packets.
 //! - `STOP` (bool, default false): stop the router once LIMIT is reached.
-//! - `HEADROOM` (integer, default 128): bytes of headroom in each packet.
+//! - `HEADROOM` (integer, default Switchyard's default headroom): bytes of
+//!   headroom in each packet.
 //!
 //! ## Handlers
 //! - `count` (read): packets sent.
@@ -30,7 +31,7 @@
 //!   arguments. Activating an inactive source sends a packet at once.
 //!
 //! ## Differences from Click
-//! The default headroom is Switchyard's (128 bytes) rather than Click's.
+//! The default headroom is Switchyard's rather than Click's.
 //! Once LIMIT is reached and the last interval has passed, the task ends,
 //! so a later write to `reset` or `limit` does not restart it. Each packet
 //! gets its own buffer and copy of DATA (Click hands out clones).
@@ -309,7 +310,7 @@ mod tests {
 
     #[test]
     fn headroom_is_exact() {
-        for h in [0, 1, 60, 128, 500] {
+        for h in [0, 1, 60, DEFAULT_HEADROOM, DEFAULT_HEADROOM + 1, 500] {
             let p = packet_with_headroom(h, b"xyz").unwrap();
             assert_eq!(p.headroom(), h);
             assert_eq!(p.data(), b"xyz");
