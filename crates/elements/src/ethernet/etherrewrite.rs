@@ -24,8 +24,8 @@
 //! ## Differences from Click
 //! Click writes through the MAC header annotation without looking, and
 //! crashes if it is not set; here an unmarked packet is rewritten at its
-//! start. A packet shorter than 12 bytes from there is dropped under
-//! `too_short`.
+//! start. Of a packet that ends within the 12 address bytes, only the bytes
+//! it has are written (what Click's output shows too).
 //!
 //! ## Example
 //! ```text
@@ -34,7 +34,7 @@
 
 use clickconf::args::{Args, EtherAddress};
 use engine::{
-    BuildContext, ConfigError, DropReason, Element, ElementSpec, HandlerError, HandlerSpec, Simple,
+    BuildContext, ConfigError, Element, ElementSpec, HandlerError, HandlerSpec, Simple,
     SimpleAction, Verdict,
 };
 use packet::Packet;
@@ -46,15 +46,13 @@ pub const SPEC: ElementSpec = ElementSpec {
     ports: "1/1",
     processing: "a/a",
     source: include_str!("etherrewrite.rs"),
-    drop_reasons: &["too_short"],
+    drop_reasons: &[],
     handlers: &[
         HandlerSpec::read_write("src", "source address"),
         HandlerSpec::read_write("dst", "destination address"),
     ],
     make,
 };
-
-const TOO_SHORT: DropReason = DropReason(0);
 
 pub struct EtherRewrite {
     /// Destination then source, as they sit in the header.
@@ -82,16 +80,11 @@ impl SimpleAction for EtherRewrite {
         let start = packet.data_offset();
         let end = start + packet.len();
         let at = packet.anno().mac_header().unwrap_or(start);
-        if at.checked_add(12).is_none_or(|e| e > end) {
-            return Verdict::Drop(TOO_SHORT);
+        let n = end.saturating_sub(at).min(12);
+        if let Some(h) = packet.buffer_mut().get_mut(at..at + n) {
+            h.copy_from_slice(&self.addrs[..n]);
         }
-        match packet.buffer_mut().get_mut(at..at + 12) {
-            Some(h) => {
-                h.copy_from_slice(&self.addrs);
-                Verdict::Pass
-            }
-            None => Verdict::Drop(TOO_SHORT),
-        }
+        Verdict::Pass
     }
 
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
@@ -154,8 +147,9 @@ mod tests {
         e.write_handler("src", "a-b-c-d-e-f").unwrap();
         assert_eq!(e.read_handler("src").unwrap(), "0A-0B-0C-0D-0E-0F");
         assert_eq!(e.read_handler("dst").unwrap(), "02-02-02-02-02-02");
-        let mut p = Packet::from_slice(&[0; 11]).unwrap();
-        assert_eq!(e.action(&mut p), Verdict::Drop(TOO_SHORT));
+        let mut p = Packet::from_slice(&[0; 8]).unwrap();
+        assert_eq!(e.action(&mut p), Verdict::Pass);
+        assert_eq!(p.data(), &[2, 2, 2, 2, 2, 2, 10, 11]);
     }
 
     proptest! {

@@ -13,8 +13,7 @@ pub mod etherrewrite;
 use clickconf::args::{ArgValue, EtherAddress};
 use engine::HandlerError;
 
-/// Length of an Ethernet header.
-pub(crate) const ETHER_HEADER: usize = 14;
+pub(crate) use packet::ether::HEADER_LEN as ETHER_HEADER;
 
 /// An Ethernet address as Click's handlers print it: upper-case hex pairs
 /// joined by dashes.

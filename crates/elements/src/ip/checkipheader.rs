@@ -72,9 +72,8 @@ use engine::{
     BuildContext, ConfigError, DropReason, Element, ElementSpec, HandlerError, HandlerSpec, Simple,
     SimpleAction, Verdict,
 };
-use packet::Packet;
-
-use super::{IP_MIN_HEADER, internet_checksum};
+use packet::ipv4::HEADER_LEN as IP_MIN_HEADER;
+use packet::{Ipv4Packet, Packet, checksum};
 
 pub const SPEC: ElementSpec = ElementSpec {
     class: "CheckIPHeader",
@@ -236,32 +235,32 @@ impl CheckIPHeader {
     /// Checks the IPv4 header at the element's offset in `data`; returns
     /// the header length and total length of a valid header.
     pub fn check(&self, data: &[u8]) -> Result<(usize, usize), Reason> {
-        let ip = data
+        let bytes = data
             .get(self.offset..)
             .filter(|ip| ip.len() >= IP_MIN_HEADER)
             .ok_or(Reason::TinyPacket)?;
-        let plen = ip.len();
-        if ip[0] >> 4 != 4 {
+        // At least the fixed header is there, so its accessors cannot panic.
+        let ip = Ipv4Packet::new_unchecked(bytes);
+        if ip.version() != 4 {
             return Err(Reason::BadVersion);
         }
-        let hlen = usize::from(ip[0] & 0x0f) * 4;
+        let hlen = ip.header_len();
         if hlen < IP_MIN_HEADER {
             return Err(Reason::BadHeaderLength);
         }
-        let len = usize::from(u16::from_be_bytes([ip[2], ip[3]]));
-        if len > plen || len < hlen {
+        let len = usize::from(ip.total_len());
+        if len > bytes.len() || len < hlen {
             return Err(Reason::BadLength);
         }
-        // hlen <= len <= plen, so the header is inside the packet.
-        if self.checksum && ip.get(..hlen).is_none_or(|h| internet_checksum(h) != 0) {
+        // hlen <= len <= bytes.len(): the header is inside the packet.
+        if self.checksum && !bytes.get(..hlen).is_some_and(checksum::verify) {
             return Err(Reason::BadChecksum);
         }
-        if !self.bad_src.is_empty() {
-            let src = Ipv4Addr::new(ip[12], ip[13], ip[14], ip[15]);
-            let dst = Ipv4Addr::new(ip[16], ip[17], ip[18], ip[19]);
-            if self.bad_src.contains(&src) && !self.good_dst.contains(&dst) {
-                return Err(Reason::BadSource);
-            }
+        if !self.bad_src.is_empty()
+            && self.bad_src.contains(&ip.src_addr())
+            && !self.good_dst.contains(&ip.dst_addr())
+        {
+            return Err(Reason::BadSource);
         }
         Ok((hlen, len))
     }
@@ -292,8 +291,8 @@ impl SimpleAction for CheckIPHeader {
         };
         let offset = self.offset;
         let data = packet.data();
-        let dst = match data.get(offset + 16..offset + 20) {
-            Some(&[a, b, c, d]) => Ipv4Addr::new(a, b, c, d),
+        let dst = match data.get(offset..) {
+            Some(ip) if ip.len() >= IP_MIN_HEADER => Ipv4Packet::new_unchecked(ip).dst_addr(),
             _ => return self.invalid(Reason::TinyPacket),
         };
         let plen = data.len() - offset;

@@ -26,9 +26,10 @@
 //!
 //! ## Differences from Click
 //! Click requires the IP header annotation (it asserts). Here a packet
-//! without one is dropped under `no_ip_header`, and one whose marked header
-//! has fewer than 20 bytes under `truncated_header`; neither counts in
-//! `drops`.
+//! without one is dropped under `no_ip_header` and does not count in
+//! `drops`. Header bytes past the end of a truncated packet read as zero
+//! (Click reads whatever memory follows, usually zeros): a packet that ends
+//! before its TTL has expired, and only bytes the packet has are written.
 //!
 //! ## Example
 //! ```text
@@ -42,8 +43,9 @@ use engine::{
     SimpleAction, Verdict,
 };
 use packet::Packet;
+use packet::checksum::decrement_ttl as decremented_checksum;
+use packet::ipv4::field;
 
-use super::IP_MIN_HEADER;
 use crate::util::parse_active;
 
 pub const SPEC: ElementSpec = ElementSpec {
@@ -51,7 +53,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     ports: "1/1-2",
     processing: "a/ah",
     source: include_str!("decipttl.rs"),
-    drop_reasons: &["expired", "no_ip_header", "truncated_header"],
+    drop_reasons: &["expired", "no_ip_header"],
     handlers: &[
         HandlerSpec::read("drops", "expired packets seen"),
         HandlerSpec::read_write("active", "whether TTLs are decremented"),
@@ -61,21 +63,12 @@ pub const SPEC: ElementSpec = ElementSpec {
 
 const EXPIRED: DropReason = DropReason(0);
 const NO_IP_HEADER: DropReason = DropReason(1);
-const TRUNCATED: DropReason = DropReason(2);
 
 pub struct DecIPTTL {
     active: bool,
     multicast: bool,
     drops: u64,
     error_output: bool,
-}
-
-/// The header checksum after the TTL drops by one, updated incrementally
-/// from `old` as Click does: `~(~old + 0xfeff)` with the carry folded once.
-#[inline]
-pub fn decremented_checksum(old: u16) -> u16 {
-    let sum = u32::from(!old) + 0xfeff;
-    !((sum + (sum >> 16)) as u16)
 }
 
 impl DecIPTTL {
@@ -102,16 +95,19 @@ impl SimpleAction for DecIPTTL {
         if !self.active {
             return Verdict::Pass;
         }
-        let Some(ip) = packet.network_header_mut() else {
+        let Some(nh) = packet.anno().network_header() else {
             return Verdict::Drop(NO_IP_HEADER);
         };
-        let Some(ip) = ip.get_mut(..IP_MIN_HEADER) else {
-            return Verdict::Drop(TRUNCATED);
-        };
-        if !self.multicast && ip[16] & 0xf0 == 0xe0 {
+        let end = packet.data_offset() + packet.len();
+        let buffer = packet.buffer_mut();
+        // The header's bytes up to the end of the packet; the rest read as 0.
+        let ip = buffer.get_mut(nh..end).unwrap_or_default();
+        let byte = |ip: &[u8], i: usize| ip.get(i).copied().unwrap_or(0);
+        if !self.multicast && byte(ip, field::DST_ADDR.start) & 0xf0 == 0xe0 {
             return Verdict::Pass;
         }
-        if ip[8] <= 1 {
+        let ttl = byte(ip, field::TTL);
+        if ttl <= 1 {
             self.drops += 1;
             return if self.error_output {
                 Verdict::Out(1)
@@ -119,9 +115,17 @@ impl SimpleAction for DecIPTTL {
                 Verdict::Drop(EXPIRED)
             };
         }
-        ip[8] -= 1;
-        let sum = decremented_checksum(u16::from_be_bytes([ip[10], ip[11]]));
-        ip[10..12].copy_from_slice(&sum.to_be_bytes());
+        let c = field::CHECKSUM.start;
+        let sum = decremented_checksum(u16::from_be_bytes([byte(ip, c), byte(ip, c + 1)]));
+        for (i, b) in [
+            (field::TTL, ttl - 1),
+            (c, (sum >> 8) as u8),
+            (c + 1, sum as u8),
+        ] {
+            if let Some(slot) = ip.get_mut(i) {
+                *slot = b;
+            }
+        }
         Verdict::Pass
     }
 
@@ -147,8 +151,8 @@ impl SimpleAction for DecIPTTL {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ip::internet_checksum;
     use crate::ip::testing::{assert_accounted, configure, ether_ip, ipv4_udp, run_through};
+    use packet::checksum::checksum as internet_checksum;
     use proptest::prelude::*;
 
     fn element(config: &str, noutputs: usize) -> DecIPTTL {
@@ -221,14 +225,33 @@ mod tests {
     }
 
     #[test]
-    fn unmarked_or_short_headers_are_dropped() {
+    fn unmarked_headers_are_dropped() {
         let mut e = element("", 2);
         let mut p = Packet::from_slice(&ipv4_udp(9, [1, 1, 1, 1], [2, 2, 2, 2])).unwrap();
         assert_eq!(e.action(&mut p), Verdict::Drop(NO_IP_HEADER));
-        let mut p = Packet::from_slice(&ether_ip(&[0x45; 10])).unwrap();
-        p.set_network_header(14, 20);
-        assert_eq!(e.action(&mut p), Verdict::Drop(TRUNCATED));
         assert_eq!(e.drops, 0);
+    }
+
+    #[test]
+    fn truncated_headers_read_as_zeros() {
+        let mut e = element("MULTICAST false", 2);
+        // Ends before the TTL: expired.
+        let mut p = Packet::from_slice(&ether_ip(&[0x45; 8])).unwrap();
+        p.set_network_header(14, 20);
+        assert_eq!(e.action(&mut p), Verdict::Out(1));
+        // Marked past the end: expired.
+        let mut p = Packet::from_slice(&[0x45; 4]).unwrap();
+        p.set_network_header(14, 20);
+        assert_eq!(e.action(&mut p), Verdict::Out(1));
+        // Ends inside the checksum: TTL and the checksum byte it has change.
+        let full = ipv4_udp(64, [10, 0, 0, 1], [10, 0, 0, 2]);
+        let mut p = marked(&full[..11]);
+        assert_eq!(e.action(&mut p), Verdict::Pass);
+        let sum = decremented_checksum(u16::from_be_bytes([full[10], 0])).to_be_bytes();
+        assert_eq!(p.data()[8], 63);
+        assert_eq!(p.data()[10], sum[0]);
+        assert_eq!(p.len(), 11);
+        assert_eq!(e.drops, 2);
     }
 
     proptest! {

@@ -17,8 +17,8 @@
 //!   negative, to mark a header already stripped off the front.
 //!
 //! ## Differences from Click
-//! When the packet ends before OFFSET, the IHL byte is not there to read
-//! (Click reads whatever lies in the buffer): the transport header is
+//! When the packet ends before OFFSET, its IHL byte reads as zero (Click
+//! reads whatever memory follows, usually zeros), so the transport header is
 //! marked at OFFSET. When OFFSET would point before the start of the
 //! packet's buffer, the packet passes unmarked.
 //!
