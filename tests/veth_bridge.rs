@@ -37,7 +37,7 @@ const CLIENT_IP: &str = "10.77.0.1";
 const SERVER_IP: &str = "10.77.0.2";
 const PORT: u16 = 7707;
 const FILE_LEN: usize = 2 << 20;
-const SEED: u64 = 0x5eed_0f_5917_c4a2;
+const SEED: u64 = 0x5eed_0f59_17c4_a2b3;
 
 /// Why the test cannot run here, if it cannot.
 fn skip_reason() -> Option<String> {

@@ -38,7 +38,8 @@
 //! - `OUTBOUND` (bool, default false): also read packets this host sends.
 //! - `PROTOCOL` (integer, default 0): if nonzero, read only frames of this
 //!   link-level protocol (EtherType), e.g. `0x0800`.
-//! - `BURST` (integer, default 256): most packets moved per task run.
+//! - `BURST` (integer, default 256, at most 256): most packets moved per
+//!   task run.
 //! - `HEADROOM` (integer, default 128): bytes left free in front of each
 //!   packet's data.
 //! - `TIMESTAMP` (bool, default true): set the timestamp annotation.

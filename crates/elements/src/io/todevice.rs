@@ -29,7 +29,8 @@
 //!
 //! ## Arguments
 //! - `DEVNAME` (string): the device, e.g. `eth1`.
-//! - `BURST` (integer, default 256): most packets pulled per task run.
+//! - `BURST` (integer, default 256, at most 256): most packets pulled per
+//!   task run.
 //! - `METHOD` (word, default LINUX): `LINUX`, `PCAP` or `AF_PACKET`; all
 //!   mean an AF_PACKET socket here.
 //! - `DEBUG` (bool, default false): accepted, no effect.
