@@ -39,6 +39,9 @@
 //! not in Click's millisecond ticks. When LIMIT is reached the task ends, so
 //! a later write to `reset` or `limit` does not restart a push source. Each
 //! packet gets its own buffer and copy of DATA (Click hands out clones).
+//! A write to `data` is read with the argument syntax (quotes, `\<hex>`);
+//! Click takes the written text as it is. Writing `data` keeps LENGTH
+//! (Click's write forgets it).
 //!
 //! ## Example
 //! ```text

@@ -35,6 +35,8 @@
 //! Once LIMIT is reached and the last interval has passed, the task ends,
 //! so a later write to `reset` or `limit` does not restart it. Each packet
 //! gets its own buffer and copy of DATA (Click hands out clones).
+//! A write to `data` is read with the argument syntax (quotes, `\<hex>`);
+//! Click takes the written text as it is.
 //!
 //! ## Example
 //! ```text
