@@ -24,6 +24,8 @@
 //! no-op when `yard` is up to date, and runs `<target>/<profile>/yard`. Set
 //! `YARD_BIN` to use another binary.
 //!
+//! Namespaces left by a run that was killed are deleted by the next run.
+//!
 //! Run with `cargo test --test veth_bridge -- --nocapture` to see the ping
 //! times, the transfer and yard's counters.
 
@@ -125,6 +127,7 @@ impl Drop for Topology {
 
 impl Topology {
     fn new() -> Topology {
+        remove_stale_namespaces();
         let pid = std::process::id();
         Topology {
             client: format!("sy{pid}-client"),
@@ -171,6 +174,24 @@ impl Topology {
             ip(&["-n", &b, "link", "set", "dev", dev, "up"])?;
         }
         Ok(())
+    }
+}
+
+/// Deletes namespaces left by earlier runs that were killed before they
+/// could clean up (`sy<pid>-…` whose process is gone).
+fn remove_stale_namespaces() {
+    let Ok(out) = ip(&["netns", "list"]) else {
+        return;
+    };
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let name = line.split_whitespace().next().unwrap_or("");
+        let Some((pid, role)) = name.strip_prefix("sy").and_then(|r| r.split_once('-')) else {
+            continue;
+        };
+        let ours = matches!(role, "client" | "server" | "bridge" | "push");
+        if ours && pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = ip(&["netns", "del", name]);
+        }
     }
 }
 
