@@ -13,6 +13,9 @@ pub mod registry;
 pub mod router;
 pub mod spec;
 
+#[cfg(test)]
+mod tests;
+
 pub use build::ElementInfo;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use element::{

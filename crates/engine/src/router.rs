@@ -55,6 +55,8 @@ impl ElementStats {
 
 struct SlotInner {
     element: Box<dyn Element>,
+    /// The configuration string in force (changes on reconfiguration).
+    config: String,
     out: Output,
     input: Vec<u64>,
     output: Vec<u64>,
@@ -228,6 +230,7 @@ impl Router {
             let info = &built.infos[i];
             cells.push(ElementCell::new(SlotInner {
                 element,
+                config: info.config.clone(),
                 out: output,
                 input: vec![0; info.inputs.len()],
                 output: vec![0; info.outputs.len()],
@@ -540,7 +543,13 @@ impl Router {
         match handler {
             "class" => return Ok(info.class.spec.class.to_string()),
             "name" => return Ok(info.name.clone()),
-            "config" => return Ok(info.config.clone()),
+            "config" => {
+                let token = new_token();
+                return match self.cells[eid].lock(token) {
+                    Lock::Held(mut g) => Ok(g.inner().config.clone()),
+                    Lock::Reentrant => Err(HandlerError::BadValue("element busy".into())),
+                };
+            }
             "ports" => return Ok(self.ports_text(eid)),
             "handlers" => return Ok(self.handlers_text(eid)),
             _ => {}
@@ -619,6 +628,7 @@ impl Router {
                 let inner = g.inner();
                 inner.element.finish();
                 inner.element = element;
+                inner.config = config.to_string();
                 Ok(())
             }
             Lock::Reentrant => Err(HandlerError::BadValue("element busy".into())),
