@@ -652,6 +652,243 @@ fn format_fixed(v: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::pcap::{ByteOrder, PcapWriter, PcapWriterOptions};
+    use crate::standard::null::harness::Harness;
+    use packet::Timestamp;
+
+    /// A temporary file path unique to this process and `tag`.
+    fn temp_path(tag: &str) -> String {
+        std::env::temp_dir()
+            .join(format!("fromdump-{}-{tag}.pcap", std::process::id()))
+            .display()
+            .to_string()
+    }
+
+    /// Writes a pcap of `packets` (timestamp in ns, data, wire length).
+    fn write_capture(tag: &str, link_type: u32, packets: &[(u64, Vec<u8>, u32)]) -> String {
+        let path = temp_path(tag);
+        let file = std::fs::File::create(&path).unwrap();
+        let opts = PcapWriterOptions {
+            nanosecond: true,
+            snaplen: 0,
+            link_type,
+            byte_order: ByteOrder::Little,
+        };
+        let mut w = PcapWriter::new(std::io::BufWriter::new(file), opts).unwrap();
+        for (ts, data, len) in packets {
+            w.write_packet(Timestamp(*ts), data, *len).unwrap();
+        }
+        w.flush().unwrap();
+        path
+    }
+
+    fn udp_frame(tag: u8) -> Vec<u8> {
+        let mut ip = ipv4(5, 28);
+        ip[27] = tag;
+        frame([0x08, 0x00], &ip)
+    }
+
+    #[test]
+    fn reads_every_packet_and_stops() {
+        let pkts: Vec<_> = (0..5u8)
+            .map(|i| (1_000 + i as u64, udp_frame(i), 42))
+            .collect();
+        let path = write_capture("all", linktype::ETHERNET, &pkts);
+        let h = Harness::new(&format!(
+            "fd :: FromDump({path}, STOP true) -> c :: Collect;"
+        ));
+        h.router.stepper().run_until_idle();
+        assert_eq!(h.read("c.count"), "5");
+        assert_eq!(h.read("fd.count"), "5");
+        assert_eq!(h.read("fd.encap"), "ETHER");
+        assert_eq!(h.read("fd.error"), "");
+        assert_eq!(h.read("fd.filesize"), (24 + 5 * (16 + 42)).to_string());
+        assert_eq!(h.read("fd.filepos"), h.read("fd.filesize"));
+        assert_eq!(
+            h.read("fd.packet_filepos"),
+            (24 + 4 * (16 + 42)).to_string()
+        );
+        assert!(h.stopped());
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn a_damaged_file_ends_at_the_damage_with_its_offset() {
+        let pkts: Vec<_> = (0..3u8).map(|i| (i as u64, udp_frame(i), 42)).collect();
+        let path = write_capture("damaged", linktype::ETHERNET, &pkts);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.truncate(bytes.len() - 5);
+        std::fs::write(&path, &bytes).unwrap();
+        let h = Harness::new(&format!(
+            "fd :: FromDump({path}, STOP true) -> c :: Collect;"
+        ));
+        h.router.stepper().run_until_idle();
+        assert_eq!(h.read("c.count"), "2");
+        let err = h.read("fd.error");
+        assert!(err.contains(&format!("byte {}", 24 + 2 * 58)), "{err}");
+        assert!(err.contains("truncated packet record"), "{err}");
+        assert!(h.stopped());
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn files_that_are_not_captures_are_configuration_errors() {
+        let path = temp_path("garbage");
+        std::fs::write(&path, b"this is not a capture file at all").unwrap();
+        let err = Harness::try_new(&format!("FromDump({path}) -> Discard;"))
+            .err()
+            .unwrap();
+        assert!(err.contains(&path) && err.contains("magic"), "{err}");
+        let _ = std::fs::remove_file(&path);
+        let err = Harness::try_new(&format!("FromDump({path}) -> Discard;"))
+            .err()
+            .unwrap();
+        assert!(err.contains(&path), "{err}");
+        let raw = write_capture("sll", 105, &[]);
+        let err = Harness::try_new(&format!("FromDump({raw}, FORCE_IP true) -> Discard;"))
+            .err()
+            .unwrap();
+        assert!(err.contains("can't force IP"), "{err}");
+        let _ = std::fs::remove_file(raw);
+    }
+
+    #[test]
+    fn force_ip_splits_outputs_or_drops() {
+        let arp = frame([0x08, 0x06], &[0; 28]);
+        let pkts = vec![
+            (1, udp_frame(1), 42),
+            (2, arp.clone(), 42),
+            (3, udp_frame(2), 42),
+        ];
+        let path = write_capture("forceip", linktype::ETHERNET, &pkts);
+        let h = Harness::new(&format!(
+            "fd :: FromDump({path}, FORCE_IP true) -> a :: Collect; fd[1] -> b :: Collect;"
+        ));
+        h.router.stepper().run_until_idle();
+        assert_eq!(h.read("a.count"), "2");
+        assert_eq!(h.read("b.count"), "1");
+        assert_eq!(h.read("fd.count"), "2");
+        let h = Harness::new(&format!(
+            "fd :: FromDump({path}, FORCE_IP true) -> a :: Collect;"
+        ));
+        h.router.stepper().run_until_idle();
+        assert_eq!(h.read("a.count"), "2");
+        assert_eq!(h.drops("fd"), vec![1]);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn timing_follows_the_router_clock() {
+        let ms = 1_000_000;
+        let pkts = vec![
+            (5_000 * ms, udp_frame(0), 42),
+            (5_010 * ms, udp_frame(1), 42),
+            (5_030 * ms, udp_frame(2), 42),
+        ];
+        let path = write_capture("timing", linktype::ETHERNET, &pkts);
+        let h = Harness::new(&format!(
+            "fd :: FromDump({path}, TIMING true) -> c :: Collect;"
+        ));
+        let mut st = h.router.stepper();
+        assert_eq!(st.step(), TaskStatus::Worked);
+        assert_eq!(h.read("c.count"), "1");
+        assert_eq!(st.step(), TaskStatus::Idle(Some(10 * ms)));
+        h.clock.advance(9 * ms);
+        assert_eq!(st.step(), TaskStatus::Idle(Some(10 * ms)));
+        assert_eq!(h.read("c.count"), "1");
+        h.clock.advance(ms);
+        assert_eq!(st.step(), TaskStatus::Worked);
+        assert_eq!(h.read("c.count"), "2");
+        h.clock.advance(100 * ms);
+        st.step();
+        assert_eq!(h.read("c.count"), "3");
+        assert_eq!(st.step(), TaskStatus::Done);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn active_sample_and_stop_handlers() {
+        let pkts: Vec<_> = (0..1000u32)
+            .map(|i| (i as u64, udp_frame(i as u8), 42))
+            .collect();
+        let path = write_capture("sample", linktype::ETHERNET, &pkts);
+        let h = Harness::new(&format!(
+            "fd :: FromDump({path}, ACTIVE false, SAMPLE 0.5) -> c :: Collect;"
+        ));
+        let mut st = h.router.stepper();
+        assert_eq!(st.step(), TaskStatus::Idle(None));
+        h.write("fd.active", "true").unwrap();
+        assert_eq!(h.read("fd.sampling_prob"), "0.5");
+        st.run_until_idle();
+        let n: u64 = h.read("c.count").parse().unwrap();
+        assert!((400..600).contains(&n), "{n} of 1000 sampled");
+        h.write("fd.reset_counts", "").unwrap();
+        assert_eq!(h.read("fd.count"), "0");
+
+        let h = Harness::new(&format!(
+            "fd :: FromDump({path}, BURST 10) -> c :: Collect;"
+        ));
+        let mut st = h.router.stepper();
+        st.step();
+        assert_eq!(h.read("c.count"), "10");
+        h.write("fd.stop", "").unwrap();
+        assert_eq!(st.step(), TaskStatus::Done);
+        assert!(h.stopped());
+        assert_eq!(h.read("c.count"), "10");
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn pull_mode_reads_on_demand() {
+        let pkts: Vec<_> = (0..300u32)
+            .map(|i| (i as u64, udp_frame(i as u8), 42))
+            .collect();
+        let path = write_capture("pull", linktype::ETHERNET, &pkts);
+        let h = Harness::new(&format!(
+            "fd :: FromDump({path}, STOP true) -> u :: Unqueue(BURST 100) -> c :: Collect;"
+        ));
+        let mut st = h.router.stepper();
+        st.step();
+        assert_eq!(h.read("c.count"), "100");
+        st.run_until_idle();
+        assert_eq!(h.read("c.count"), "300");
+        assert!(h.stopped());
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn oversized_packets_are_cut_and_keep_their_wire_length() {
+        let big = vec![0x5au8; MAX_PACKET_LEN + 400];
+        let path = write_capture("big", linktype::ETHERNET, &[(1, big, 20_000)]);
+        let out = temp_path("big-out");
+        let h = Harness::new(&format!(
+            "FromDump({path}, STOP true) -> td :: ToDump({out}, SNAPLEN 0);"
+        ));
+        h.router.stepper().run_until_idle();
+        h.router.finish();
+        let mut r = CaptureReader::open(&out).unwrap();
+        let rec = r.next_record().unwrap().unwrap();
+        assert_eq!(rec.data.len(), MAX_PACKET_LEN);
+        assert_eq!(rec.orig_len, 20_000);
+        let _ = std::fs::remove_file(path);
+        let _ = std::fs::remove_file(out);
+    }
+
+    #[test]
+    fn raw_ip_marks_headers_and_mac_header_is_the_start() {
+        let mut v6 = vec![0u8; 48];
+        v6[0] = 0x60;
+        let pkts = vec![(1, ipv4(5, 20), 20), (2, v6, 48), (3, vec![0u8; 20], 20)];
+        let path = write_capture("raw", 228, &pkts);
+        let h = Harness::new(&format!(
+            "fd :: FromDump({path}) -> StripToNetworkHeader -> a :: Collect; fd[1] -> b :: Collect;"
+        ));
+        h.router.stepper().run_until_idle();
+        assert_eq!(h.read("fd.encap"), "IP");
+        assert_eq!(h.read("a.count"), "2");
+        assert_eq!(h.read("b.count"), "1");
+        let _ = std::fs::remove_file(path);
+    }
 
     fn frame(ethertype: [u8; 2], payload: &[u8]) -> Vec<u8> {
         let mut f = vec![0u8; 12];

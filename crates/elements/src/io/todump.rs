@@ -42,6 +42,9 @@
 //! - `filename` (read): FILENAME (`<stdout>` for `-`).
 //! - `error` (read): the write error that stopped writing, if any.
 //!
+//! Without an output, the packets ToDump frees are counted in its drop
+//! statistics, as `written` or (after a write error) `not_written`.
+//!
 //! ## Differences from Click
 //! - `USE_ENCAP_FROM` is not supported (give ENCAP); compressed output
 //!   (`.gz`, `.bz2` names) is not, either: the file is written uncompressed.
@@ -60,8 +63,8 @@ use std::sync::Arc;
 
 use clickconf::args::Args;
 use engine::{
-    BuildContext, Clock, ConfigError, Element, ElementSpec, HandlerError, HandlerSpec, InitContext,
-    Output, Processing, TaskContext, TaskStatus,
+    BuildContext, Clock, ConfigError, DropReason, Element, ElementSpec, HandlerError, HandlerSpec,
+    InitContext, Output, Processing, TaskContext, TaskStatus,
 };
 use packet::{MAX_BATCH, Packet, PacketBatch, Timestamp};
 
@@ -72,7 +75,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     ports: "1/0-1",
     processing: "a/a",
     source: include_str!("todump.rs"),
-    drop_reasons: &[],
+    drop_reasons: &["written", "not_written"],
     handlers: &[
         HandlerSpec::read("count", "packets written"),
         HandlerSpec::write("reset_counts", "zero count"),
@@ -81,6 +84,12 @@ pub const SPEC: ElementSpec = ElementSpec {
     ],
     make,
 };
+
+/// Packets a ToDump without an output frees after writing them: they leave
+/// the router here, so they are counted (as Discard counts its packets).
+const WRITTEN: DropReason = DropReason(0);
+/// Packets freed without being written, after a write error.
+const NOT_WRITTEN: DropReason = DropReason(1);
 
 /// Bytes buffered before a write to the file.
 const WRITE_BUFFER: usize = 1 << 16;
@@ -176,9 +185,10 @@ impl ToDump {
         self.writer = None;
     }
 
-    fn write_packet(&mut self, p: &Packet) {
+    /// Writes `p`; `false` if it was not written (writing has stopped).
+    fn write_packet(&mut self, p: &Packet) -> bool {
         let Some(w) = self.writer.as_mut() else {
-            return;
+            return false;
         };
         let anno = p.anno();
         let ts = if anno.timestamp == Timestamp(0) {
@@ -194,14 +204,22 @@ impl ToDump {
         };
         let orig_len = (p.len() as u32).saturating_add(extra);
         match w.write_packet(ts, p.data(), orig_len) {
-            Ok(()) => self.count += 1,
-            Err(e) => self.fail(e),
+            Ok(()) => {
+                self.count += 1;
+                true
+            }
+            Err(e) => {
+                self.fail(e);
+                false
+            }
         }
     }
 
-    fn write_batch(&mut self, packets: &[Packet]) {
+    /// Writes every packet of `packets`; returns how many were written.
+    fn write_batch(&mut self, packets: &[Packet]) -> u64 {
+        let mut written = 0;
         for p in packets {
-            self.write_packet(p);
+            written += u64::from(self.write_packet(p));
         }
         if self.unbuffered
             && let Some(w) = self.writer.as_mut()
@@ -209,6 +227,15 @@ impl ToDump {
         {
             self.fail(e);
         }
+        written
+    }
+
+    /// Frees a batch that was offered for writing, counting it.
+    fn consume(&mut self, batch: &mut PacketBatch, out: &mut Output) {
+        let written = self.write_batch(batch.as_slice());
+        out.count_drops(WRITTEN, written);
+        out.count_drops(NOT_WRITTEN, batch.len() as u64 - written);
+        batch.clear();
     }
 }
 
@@ -222,11 +249,11 @@ impl Element for ToDump {
     }
 
     fn push(&mut self, _port: usize, batch: &mut PacketBatch, out: &mut Output) {
-        self.write_batch(batch.as_slice());
         if self.has_output {
+            self.write_batch(batch.as_slice());
             out.forward(0, batch);
         } else {
-            batch.clear();
+            self.consume(batch, out);
         }
     }
 
@@ -242,7 +269,7 @@ impl Element for ToDump {
         cx.pull_input(0, max, into);
         let new = into.as_slice().get(before..).unwrap_or(&[]);
         for p in new {
-            self.write_packet(p);
+            let _ = self.write_packet(p);
         }
         if self.unbuffered
             && let Some(w) = self.writer.as_mut()
@@ -252,7 +279,7 @@ impl Element for ToDump {
         }
     }
 
-    fn run_task(&mut self, cx: &mut TaskContext<'_>, _out: &mut Output) -> TaskStatus {
+    fn run_task(&mut self, cx: &mut TaskContext<'_>, out: &mut Output) -> TaskStatus {
         if self.writer.is_none() {
             return TaskStatus::Done;
         }
@@ -261,8 +288,7 @@ impl Element for ToDump {
             return TaskStatus::Idle(None);
         }
         let mut batch = std::mem::take(&mut self.scratch);
-        self.write_batch(batch.as_slice());
-        batch.clear();
+        self.consume(&mut batch, out);
         self.scratch = batch;
         TaskStatus::Worked
     }
@@ -301,6 +327,88 @@ impl Element for ToDump {
 mod tests {
     use super::*;
     use crate::io::pcap::CaptureReader;
+    use crate::standard::null::harness::Harness;
+
+    fn temp_path(tag: &str) -> String {
+        std::env::temp_dir()
+            .join(format!("todump-{}-{tag}.pcap", std::process::id()))
+            .display()
+            .to_string()
+    }
+
+    fn records(path: &str) -> Vec<(Timestamp, u32, Vec<u8>)> {
+        let mut r = CaptureReader::open(path).unwrap();
+        let mut out = Vec::new();
+        while let Some(rec) = r.next_record().unwrap() {
+            out.push((rec.timestamp, rec.orig_len, rec.data.to_vec()));
+        }
+        out
+    }
+
+    #[test]
+    fn unstamped_packets_get_the_clock_and_extra_length_counts() {
+        let path = temp_path("stamp");
+        let h = Harness::new(&format!(
+            "Idle -> td :: ToDump({path}, ENCAP IP) -> c :: Collect;"
+        ));
+        let mut p = Packet::from_slice(&[0x45, 0, 0, 20]).unwrap();
+        p.anno_mut()
+            .set(packet::anno::offset::EXTRA_LENGTH, &6u32.to_ne_bytes());
+        let mut batch = PacketBatch::new();
+        batch.push(p);
+        h.inject_batch("td", 0, batch);
+        assert_eq!(h.read("c.count"), "1");
+        assert_eq!(h.read("td.count"), "1");
+        assert_eq!(h.read("td.filename"), path);
+        h.router.finish();
+        let recs = records(&path);
+        assert_eq!(
+            recs,
+            vec![(Timestamp::new(1_000_000_000, 0), 10, vec![0x45, 0, 0, 20])]
+        );
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(u32::from_ne_bytes(bytes[20..24].try_into().unwrap()), 101);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn pull_task_writes_what_it_pulls() {
+        let path = temp_path("pull");
+        let h = Harness::new(&format!(
+            "Idle -> q :: Queue -> td :: ToDump({path}, BURST 2);"
+        ));
+        h.inject("q", 0, &[b"\x01", b"\x02", b"\x03"]);
+        let mut st = h.router.stepper();
+        assert_eq!(st.step(), TaskStatus::Worked);
+        assert_eq!(h.read("td.count"), "2");
+        st.step();
+        assert_eq!(h.read("td.count"), "3");
+        assert_eq!(st.step(), TaskStatus::Idle(None));
+        assert_eq!(h.drops("td"), vec![3, 0]);
+        h.write("td.reset_counts", "").unwrap();
+        assert_eq!(h.read("td.count"), "0");
+        h.router.finish();
+        assert_eq!(records(&path).len(), 3);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn configuration_errors() {
+        let err = Harness::try_new("Idle -> ToDump(/nonexistent-dir/x/y.pcap);")
+            .err()
+            .unwrap();
+        assert!(err.contains("/nonexistent-dir/x/y.pcap"), "{err}");
+        let path = temp_path("errs");
+        let err = Harness::try_new(&format!("Idle -> ToDump({path}, ENCAP WIFI);"))
+            .err()
+            .unwrap();
+        assert!(err.contains("bad encapsulation type"), "{err}");
+        let err = Harness::try_new(&format!("Idle -> ToDump({path}, USE_ENCAP_FROM x);"))
+            .err()
+            .unwrap();
+        assert!(err.contains("USE_ENCAP_FROM"), "{err}");
+        let _ = std::fs::remove_file(path);
+    }
 
     #[test]
     fn header_is_clicks() {
