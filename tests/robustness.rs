@@ -21,6 +21,7 @@ const SAMPLES: &[(&str, &str, bool)] = &[
     ("Tee", "Idle -> in :: Null -> x :: Tee(3); x[0] -> Discard; x[1] -> Discard; x[2] -> Discard", true),
     ("Paint", "Idle -> in :: Null -> x :: Paint(3) -> Discard", false),
     ("PaintSwitch", "Idle -> in :: Null -> x :: PaintSwitch; x[0] -> Discard; x[1] -> Discard", false),
+    ("PullTee", "Idle -> in :: Queue(50) -> x :: PullTee -> Discard; x[1] -> Discard", true),
     ("PaintTee", "Idle -> in :: Null -> x :: PaintTee(0); x[0] -> Discard; x[1] -> Discard", true),
     ("Strip", "Idle -> in :: Null -> x :: Strip(14) -> Discard", false),
     ("Unstrip", "Idle -> in :: Null -> x :: Unstrip(14) -> Discard", false),

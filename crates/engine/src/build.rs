@@ -239,8 +239,8 @@ pub(crate) fn build(
     // Each group's mode: the first fixed mode found; a conflict inside a
     // group is reported at the connection that joins the two modes.
     let mut group_mode: Vec<Option<Processing>> = vec![None; nodes];
-    for node in 0..nodes {
-        if let Some(m) = fixed[node] {
+    for (node, mode) in fixed.iter().enumerate() {
+        if let Some(m) = *mode {
             let root = uf.find(node);
             group_mode[root].get_or_insert(m);
         }

@@ -86,9 +86,14 @@ impl Timestamp {
 }
 
 impl fmt::Display for Timestamp {
-    /// Click's format: seconds, a dot, nine digits.
+    /// Click's format: seconds, a dot, then six digits when the time is a
+    /// whole number of microseconds, nine otherwise.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:09}", self.sec(), self.nsec())
+        if self.nsec().is_multiple_of(1000) {
+            write!(f, "{}.{:06}", self.sec(), self.usec())
+        } else {
+            write!(f, "{}.{:09}", self.sec(), self.nsec())
+        }
     }
 }
 
@@ -284,5 +289,6 @@ mod tests {
     #[test]
     fn timestamp_display() {
         assert_eq!(Timestamp::new(12, 5).to_string(), "12.000000005");
+        assert_eq!(Timestamp::new(12, 5000).to_string(), "12.000005");
     }
 }

@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use engine::{Router, RunOptions};
@@ -337,7 +337,8 @@ pub fn run(options: &BenchOptions) -> Result<String> {
 }
 
 /// Time one run of `text` takes in this process (for tests of the bench).
-pub fn time_once(text: &str) -> Result<Duration> {
+#[cfg(test)]
+pub fn time_once(text: &str) -> Result<std::time::Duration> {
     let registry = elements::registry();
     let router = Router::from_text("<bench>", text, &registry).map_err(|e| anyhow::anyhow!("{}", e.render()))?;
     let started = Instant::now();
