@@ -81,7 +81,11 @@ enum Command {
         config: ConfigSource,
     },
     /// List the element classes this build supports.
-    Elements,
+    Elements {
+        /// Print a Markdown table (the README's list is this output).
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Print an element class's documentation.
     Doc {
         /// The element class, e.g. `CheckIPHeader`.
@@ -205,9 +209,13 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
-        Command::Elements => {
-            for class in registry.classes() {
-                println!("{:<24} {}", class.spec.class, class.spec.summary());
+        Command::Elements { markdown } => {
+            if markdown {
+                print!("{}", report::elements_markdown(&registry));
+            } else {
+                for class in registry.classes() {
+                    println!("{:<24} {}", class.spec.class, class.spec.summary());
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

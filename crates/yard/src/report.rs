@@ -3,7 +3,23 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use engine::Router;
+use engine::{Registry, Router};
+
+/// The supported elements as a Markdown table: class, ports, processing,
+/// summary.
+pub fn elements_markdown(registry: &Registry) -> String {
+    let mut s = String::from("| element | ports | processing | what it does |\n|---|---|---|---|\n");
+    for class in registry.classes() {
+        let summary = class.spec.summary();
+        let what = summary.split_once(" — ").map_or(summary.as_str(), |(_, w)| w);
+        let _ = writeln!(
+            s,
+            "| `{}` | `{}` | `{}` | {} |",
+            class.spec.class, class.spec.ports, class.spec.processing, what
+        );
+    }
+    s
+}
 
 /// Per-element packet counts and drops, one line per element.
 pub fn stats_table(router: &Router) -> String {
@@ -54,4 +70,26 @@ pub fn timing(router: &Router, elapsed: Duration) -> String {
         produced,
         produced as f64 / secs / 1e6
     )
+}
+
+#[cfg(test)]
+mod tests {
+    /// The README's element list is generated from the registry; this keeps
+    /// it true. To update: `cargo run -p yard -- elements --markdown` and
+    /// paste between the markers.
+    #[test]
+    fn readme_lists_every_element() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+            .expect("README.md");
+        let begin = "<!-- elements:begin -->\n";
+        let end = "<!-- elements:end -->";
+        let start = readme.find(begin).expect("elements:begin marker") + begin.len();
+        let stop = readme.find(end).expect("elements:end marker");
+        let listed = &readme[start..stop];
+        let generated = super::elements_markdown(&elements::registry());
+        assert_eq!(
+            listed, generated,
+            "README's element list is stale: run `cargo run -p yard -- elements --markdown` and paste it between the markers"
+        );
+    }
 }
