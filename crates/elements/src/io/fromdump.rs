@@ -636,6 +636,10 @@ impl Element for FromDump {
         Ok(())
     }
 
+    fn held(&self) -> usize {
+        usize::from(self.pending.is_some())
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }
