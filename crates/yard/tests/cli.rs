@@ -1,0 +1,106 @@
+//! The command line as a user meets it: exit codes, messages, output.
+
+use std::process::{Command, Output};
+
+fn yard(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_yard"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .output()
+        .expect("run yard")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn run_prints_handlers_like_click() {
+    let out = yard(&["run", "-e", "InfiniteSource(LIMIT 5, STOP true) -> c :: Counter -> Discard", "-h", "c.count"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "5\n");
+    let out = yard(&[
+        "run", "-e", "InfiniteSource(LIMIT 5, STOP true) -> c :: Counter -> d :: Discard", "-h", "c.count", "-h", "d.count",
+    ]);
+    assert_eq!(text(&out.stdout), "c.count:\n5\n\nd.count:\n5\n\n");
+}
+
+#[test]
+fn run_with_stats_accounts_for_packets() {
+    let out = yard(&["run", "-e", "InfiniteSource(LIMIT 300, STOP true) -> Queue(100) -> Unqueue -> Discard", "--stats", "-j", "1"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Queue@2"), "{stdout}");
+    assert!(stdout.contains("full="), "{stdout}");
+    // Every packet the source made is either discarded or dropped by the
+    // full queue.
+    let numbers = |name: &str| -> Vec<u64> {
+        let line = stdout.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name}: {stdout}"));
+        line.split_whitespace().skip(2).take(3).map(|n| n.parse().unwrap()).collect()
+    };
+    let queue = numbers("Queue@2");
+    let discard = numbers("Discard@4");
+    assert_eq!(queue[0], 300);
+    assert_eq!(queue[1] + queue[2], 300);
+    assert_eq!(discard[2], queue[1]);
+}
+
+#[test]
+fn check_reports_errors_with_position_and_suggestion() {
+    let out = yard(&["check", "-e", "InfiniteSource -> Cuonter -> Discard"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("<expr>:1:19: error:"), "{stderr}");
+    assert!(stderr.contains("'Cuonter'"), "{stderr}");
+    assert!(stderr.contains("^^^^^^^"), "{stderr}");
+    assert!(stderr.contains("did you mean 'Counter'?"), "{stderr}");
+}
+
+#[test]
+fn check_accepts_a_good_configuration() {
+    let out = yard(&["check", "-e", "InfiniteSource -> Counter -> Discard"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("configuration OK: 3 elements"));
+}
+
+#[test]
+fn check_names_the_file() {
+    let dir = std::env::temp_dir().join(format!("yard-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.click");
+    std::fs::write(&file, "// a comment\nsrc :: InfiniteSource;\nsrc -> Counter -> q :: Queue;\nq[1] -> Discard;\n").unwrap();
+    let out = yard(&["check", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("bad.click:4:"), "{stderr}");
+    assert!(stderr.contains("has no output 1"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn graph_is_dot() {
+    let out = yard(&["graph", "-e", "a :: InfiniteSource -> b :: Counter -> Discard"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dot = text(&out.stdout);
+    assert!(dot.starts_with("digraph"), "{dot}");
+    assert!(dot.contains("Counter"), "{dot}");
+}
+
+#[test]
+fn doc_prints_the_header() {
+    let out = yard(&["doc", "Queue"]);
+    assert!(out.status.success());
+    let doc = text(&out.stdout);
+    assert!(doc.starts_with("Queue — "), "{doc}");
+    assert!(doc.contains("## Handlers"), "{doc}");
+    let out = yard(&["doc", "Qeueu"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("Queue"));
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    let out = yard(&["run", "/nonexistent/config.click"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("/nonexistent/config.click"));
+}
