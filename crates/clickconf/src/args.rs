@@ -478,10 +478,11 @@ fn parse_int_parts(text: &str, signed: bool) -> Option<(bool, Option<u128>)> {
     let mut i = 0;
     let mut neg = false;
     if let Some(&c) = s.first()
-        && (c == b'+' || (signed && c == b'-')) {
-            neg = c == b'-';
-            i = 1;
-        }
+        && (c == b'+' || (signed && c == b'-'))
+    {
+        neg = c == b'-';
+        i = 1;
+    }
     let base: u32;
     if s.len() > i + 2 && s[i] == b'0' && (s[i + 1] == b'x' || s[i + 1] == b'X') {
         base = 16;
@@ -792,10 +793,11 @@ fn strip_unit<'a>(
             let mut rest = rest;
             let mut power = power;
             if let Some(c) = rest.chars().last()
-                && let Some(&(_, p)) = prefixes.iter().find(|(pc, _)| *pc == c) {
-                    rest = &rest[..rest.len() - c.len_utf8()];
-                    power += p;
-                }
+                && let Some(&(_, p)) = prefixes.iter().find(|(pc, _)| *pc == c)
+            {
+                rest = &rest[..rest.len() - c.len_utf8()];
+                power += p;
+            }
             return (rest.trim_end(), factor, power);
         }
     }
@@ -913,15 +915,15 @@ fn keyword_len(text: &str) -> usize {
     let s = text.as_bytes();
     let mut i = 0;
     if let Some(&c) = s.first()
-        && (c.is_ascii_alphabetic() || c == b'_') {
-            i = 1;
-            while i < s.len()
-                && (s[i].is_ascii_alphanumeric()
-                    || matches!(s[i], b'_' | b':' | b'.' | b'?' | b'!'))
-            {
-                i += 1;
-            }
+        && (c.is_ascii_alphabetic() || c == b'_')
+    {
+        i = 1;
+        while i < s.len()
+            && (s[i].is_ascii_alphanumeric() || matches!(s[i], b'_' | b':' | b'.' | b'?' | b'!'))
+        {
+            i += 1;
         }
+    }
     let mut t = i;
     while t < s.len() && is_space(s[t]) {
         t += 1;
@@ -979,24 +981,25 @@ impl Args {
             }
             if let Slot::Free { kw } = self.slots[i]
                 && kw == klen
-                    && klen > 0
-                    && self.args[i].text.as_bytes().get(..klen) == Some(key.as_bytes())
-                {
-                    got = Some(i);
-                    self.slots[i] = Slot::Keyword;
-                }
+                && klen > 0
+                && self.args[i].text.as_bytes().get(..klen) == Some(key.as_bytes())
+            {
+                got = Some(i);
+                self.slots[i] = Slot::Keyword;
+            }
         }
         let mut got_kw = got.is_some();
         if flags.positional
             && let Some(Some(p)) = position
-                && let Slot::Free { kw } = self.slots[p]
-                    && ((got.is_none() && flags.mandatory) || kw == 0) {
-                        self.slots[p] = Slot::Positional;
-                        if got.is_none_or(|g| g < p) {
-                            got = Some(p);
-                            got_kw = false;
-                        }
-                    }
+            && let Slot::Free { kw } = self.slots[p]
+            && ((got.is_none() && flags.mandatory) || kw == 0)
+        {
+            self.slots[p] = Slot::Positional;
+            if got.is_none_or(|g| g < p) {
+                got = Some(p);
+                got_kw = false;
+            }
+        }
         let g = got?;
         let a = &self.args[g];
         if got_kw {
@@ -1120,18 +1123,18 @@ impl Args {
         for i in 0..self.slots.len() {
             if let Slot::Free { kw } = self.slots[i]
                 && kw == klen
-                    && klen > 0
-                    && self.args[i].text.as_bytes().get(..klen) == Some(key.as_bytes())
-                {
-                    let rest = &self.args[i].text[klen..];
-                    let trimmed = rest.trim_start_matches(|c: char| c.is_ascii_whitespace());
-                    let skip = klen + (rest.len() - trimmed.len());
-                    match T::parse_arg(trimmed) {
-                        Ok(v) => out.push(v),
-                        Err(e) => return Err(self.error_at(i, skip, key, e)),
-                    }
-                    taken.push(i);
+                && klen > 0
+                && self.args[i].text.as_bytes().get(..klen) == Some(key.as_bytes())
+            {
+                let rest = &self.args[i].text[klen..];
+                let trimmed = rest.trim_start_matches(|c: char| c.is_ascii_whitespace());
+                let skip = klen + (rest.len() - trimmed.len());
+                match T::parse_arg(trimmed) {
+                    Ok(v) => out.push(v),
+                    Err(e) => return Err(self.error_at(i, skip, key, e)),
                 }
+                taken.push(i);
+            }
         }
         for i in taken {
             self.slots[i] = Slot::Keyword;

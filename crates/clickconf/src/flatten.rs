@@ -64,7 +64,7 @@ impl ClassLookup for Vec<String> {
 }
 
 /// Most elements a configuration may expand to.
-pub const MAX_ELEMENTS: usize = 1 << 20;
+pub const MAX_ELEMENTS: usize = 1 << 17;
 /// Most connections a configuration may expand to.
 pub const MAX_CONNECTIONS: usize = 1 << 22;
 /// Deepest `$variable` expansion (as Click).
@@ -204,40 +204,91 @@ impl Compound {
     }
 
     /// Click's `cp_assign_arguments`: the value for each formal, or None.
+    /// The first arguments fill the positional formals whatever they look
+    /// like; later ones must be `KEYWORD value` for a keyword formal (the
+    /// last occurrence wins); all keyword formals are mandatory; a
+    /// `__REST__` formal collects whatever is left, joined with ", ".
     fn assign(&self, args: &[String]) -> Option<Vec<String>> {
         let has_kw = self.formals.last().is_some_and(|(k, _)| !k.is_empty());
         if !has_kw {
             return (args.len() == self.formals.len()).then(|| args.to_vec());
         }
-        let arg_list: Vec<args::Arg> = args
+        let ignore_rest = self.formals.last().is_some_and(|(k, _)| k == "__REST__");
+        let nvalues = self.formals.len() - usize::from(ignore_rest);
+        let npositional = self.formals[..nvalues]
             .iter()
-            .map(|t| args::Arg {
-                text: t.clone(),
-                offset: 0,
-                len: 0,
-            })
-            .collect();
-        let mut a = args::Args::from_args(arg_list);
-        let mut values = Vec::new();
-        let mut rest_at = None;
-        for (k, _) in &self.formals {
-            match k.as_str() {
-                "" => values.push(a.read_mp_with("", |s| Ok(s.to_string())).ok()?),
-                "__REST__" => {
-                    rest_at = Some(values.len());
-                    values.push(String::new());
+            .take_while(|(k, _)| k.is_empty())
+            .count();
+        let mut values: Vec<Option<String>> = vec![None; self.formals.len()];
+        let mut used = vec![false; args.len()];
+        let mut nsupplied = 0;
+        let mut any_keywords = false;
+        for (i, arg) in args.iter().enumerate() {
+            if nsupplied >= npositional {
+                let kw = cp_keyword(arg);
+                let slot = kw.and_then(|(k, rest)| {
+                    self.formals[npositional..nvalues]
+                        .iter()
+                        .position(|(fk, _)| *fk == k)
+                        .map(|p| (p + npositional, rest))
+                });
+                match slot {
+                    Some((p, rest)) => {
+                        values[p] = Some(rest.to_string());
+                        used[i] = true;
+                        any_keywords = true;
+                        continue;
+                    }
+                    None if any_keywords => {
+                        if ignore_rest {
+                            continue;
+                        }
+                        return None;
+                    }
+                    None => {}
                 }
-                k => values.push(a.read_m_with(k, |s| Ok(s.to_string())).ok()?),
             }
+            if nsupplied < npositional {
+                used[i] = true;
+                values[nsupplied] = Some(arg.clone());
+            }
+            nsupplied += 1;
         }
-        if let Some(i) = rest_at {
-            let rest: Vec<String> = a.rest().into_iter().map(|x| x.text).collect();
-            values[i] = rest.join(", ");
-        } else if a.complete().is_err() {
+        if values[..nvalues].iter().any(Option::is_none) {
             return None;
         }
-        Some(values)
+        if nsupplied > npositional && !ignore_rest {
+            return None;
+        }
+        if ignore_rest {
+            let rest: Vec<&str> = args
+                .iter()
+                .zip(&used)
+                .filter(|(_, u)| !**u)
+                .map(|(a, _)| a.as_str())
+                .collect();
+            values[nvalues] = Some(rest.join(", "));
+        }
+        Some(values.into_iter().map(Option::unwrap_or_default).collect())
     }
+}
+
+/// Click's `cp_keyword` with a rest: a leading word of `[A-Za-z0-9_.:?!]`
+/// ended by space or the end; returns the keyword and the text after the
+/// following space.
+fn cp_keyword(arg: &str) -> Option<(&str, &str)> {
+    let end = arg
+        .find(|c: char| c.is_ascii_whitespace())
+        .unwrap_or(arg.len());
+    let kw = &arg[..end];
+    if kw.is_empty()
+        || !kw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'?' | b'!'))
+    {
+        return None;
+    }
+    Some((kw, arg[end..].trim_start()))
 }
 
 struct Env {
@@ -545,15 +596,15 @@ impl<'a> Flattener<'a> {
                 );
             }
             if let Some((prev, _)) = formals.last()
-                && !order_error && ((kw.is_empty() && !prev.is_empty()) || prev == "__REST__") {
-                    self.diags.push(
-                        Diagnostic::error(Some(f.span), "compound element parameters out of order")
-                            .with_note(
-                                "the correct order is '[positional], [keywords], [__REST__]'",
-                            ),
-                    );
-                    order_error = true;
-                }
+                && !order_error
+                && ((kw.is_empty() && !prev.is_empty()) || prev == "__REST__")
+            {
+                self.diags.push(
+                    Diagnostic::error(Some(f.span), "compound element parameters out of order")
+                        .with_note("the correct order is '[positional], [keywords], [__REST__]'"),
+                );
+                order_error = true;
+            }
             defines.push((
                 Define {
                     var: f.var.clone(),
@@ -611,9 +662,10 @@ impl<'a> Flattener<'a> {
                 (c.from, c.from_port)
             };
             if idx == which
-                && let Some(u) = used.get_mut(port) {
-                    *u = true;
-                }
+                && let Some(u) = used.get_mut(port)
+            {
+                *u = true;
+            }
         }
         if e.nports[k] > 0 {
             self.error(
@@ -756,34 +808,37 @@ impl<'a> Flattener<'a> {
             // Groups get implied ports for all their inputs and outputs.
             for (ei, e) in group.iter().enumerate() {
                 if let ElementExpr::Group { .. } = e.element
-                    && let Some(r) = refs.get_mut(ei) {
-                        let g = &body.elems;
-                        let (ni, no) = (
-                            g.get(r.idx + 1).map_or(0, |x| x.nports[1]),
-                            g.get(r.idx + 2).map_or(0, |x| x.nports[0]),
-                        );
-                        if e.in_ports.is_none() && ni > 1 {
-                            r.ins = (0..ni as i64).collect();
-                        }
-                        if e.out_ports.is_none() && no > 1 {
-                            r.outs = (0..no as i64).collect();
-                        }
+                    && let Some(r) = refs.get_mut(ei)
+                {
+                    let g = &body.elems;
+                    let (ni, no) = (
+                        g.get(r.idx + 1).map_or(0, |x| x.nports[1]),
+                        g.get(r.idx + 2).map_or(0, |x| x.nports[0]),
+                    );
+                    if e.in_ports.is_none() && ni > 1 {
+                        r.ins = (0..ni as i64).collect();
                     }
+                    if e.out_ports.is_none() && no > 1 {
+                        r.outs = (0..no as i64).collect();
+                    }
+                }
             }
             if gi == 0
                 && let Some(e) = group.iter().find(|e| {
                     e.in_ports.is_some() && !matches!(e.element, ElementExpr::Implicit { .. })
-                }) {
-                    let span = e.in_ports.as_ref().map_or(e.span, |p| p.span);
-                    self.error(span, "input ports ignored at start of chain");
-                }
+                })
+            {
+                let span = e.in_ports.as_ref().map_or(e.span, |p| p.span);
+                self.error(span, "input ports ignored at start of chain");
+            }
             if gi + 1 == ngroups
                 && let Some(e) = group.iter().find(|e| {
                     e.out_ports.is_some() && !matches!(e.element, ElementExpr::Implicit { .. })
-                }) {
-                    let span = e.out_ports.as_ref().map_or(e.span, |p| p.span);
-                    self.error(span, "output ports ignored at end of chain");
-                }
+                })
+            {
+                let span = e.out_ports.as_ref().map_or(e.span, |p| p.span);
+                self.error(span, "output ports ignored at end of chain");
+            }
             if let Some(prev) = &last {
                 let arrow = c.arrows.get(gi - 1).copied().unwrap_or(Arrow {
                     many: false,
@@ -1151,6 +1206,35 @@ struct Undefined {
     len: usize,
 }
 
+/// Most bytes one configuration string may grow to by `$` expansion.
+const MAX_EXPANSION: usize = 256 * 1024;
+/// Most bytes all expansions of a configuration may produce together.
+const MAX_TOTAL_EXPANSION: usize = 16 * 1024 * 1024;
+
+/// State of one `expand_vars` call tree.
+struct ExpandState {
+    /// Undefined `$names` at the top level (with offsets into the text).
+    undefined: Vec<Undefined>,
+    /// Variables being expanded (environment, name): a reference to one of
+    /// these is left as written instead of recursing forever.
+    active: Vec<(usize, String)>,
+    produced: usize,
+    limit: usize,
+    too_large: bool,
+}
+
+impl ExpandState {
+    fn new(limit: usize) -> ExpandState {
+        ExpandState {
+            undefined: Vec::new(),
+            active: Vec::new(),
+            produced: 0,
+            limit,
+            too_large: false,
+        }
+    }
+}
+
 fn lookup_var<'e>(
     envs: &'e [Env],
     env: Option<usize>,
@@ -1172,9 +1256,9 @@ fn expand_vars(
     envs: &[Env],
     env: Option<usize>,
     depth: u32,
-    undefined: &mut Vec<Undefined>,
+    st: &mut ExpandState,
 ) -> String {
-    if !config.contains('$') {
+    if !config.contains('$') || st.too_large {
         return config.to_string();
     }
     let s = config.as_bytes();
@@ -1186,10 +1270,9 @@ fn expand_vars(
     let mut changed = false;
     while i < end {
         match s[i] {
-            b'\\'
-                if i + 1 < end && quote == b'"' => {
-                    i += 1;
-                }
+            b'\\' if i + 1 < end && quote == b'"' => {
+                i += 1;
+            }
             b'\'' | b'"' => {
                 if quote == 0 {
                     quote = s[i];
@@ -1272,7 +1355,7 @@ fn expand_vars(
                 };
                 out.push_str(&config[uninterp..before]);
                 let vname = if expand_name {
-                    expand_vars(&vname, envs, env, depth + 1, &mut Vec::new())
+                    expand_vars(&vname, envs, env, depth + 1, st)
                 } else {
                     vname
                 };
@@ -1287,18 +1370,28 @@ fn expand_vars(
                     let mut index = None;
                     if let Some(r) = rest.strip_prefix('[')
                         && let Some(close) = r.find(']')
-                            && let Ok(n) = r[..close].trim().parse::<usize>() {
-                                index = Some(n);
-                                rest = r[close + 1..].trim_start();
-                            }
+                        && let Ok(n) = r[..close].trim().parse::<usize>()
+                    {
+                        index = Some(n);
+                        rest = r[close + 1..].trim_start();
+                    }
                     let default = rest.strip_prefix('-').map(|d| d.to_string());
                     (name.to_string(), index, default)
                 } else {
                     (vname.clone(), None, None)
                 };
-                let value = match lookup_var(envs, env, &lookup_name) {
+                let found = lookup_var(envs, env, &lookup_name);
+                let recursive = found.is_some_and(|(_, at)| {
+                    st.active
+                        .iter()
+                        .any(|(e, n)| Some(*e) == at && *n == lookup_name)
+                });
+                let value = match found {
+                    _ if recursive => None,
                     Some((v, at)) => {
-                        let v = expand_vars(v, envs, at, depth + 1, &mut Vec::new());
+                        st.active.push((at.unwrap_or(0), lookup_name.clone()));
+                        let v = expand_vars(v, envs, at, depth + 1, st);
+                        st.active.pop();
                         Some(match index {
                             Some(n) => split_words(&v)
                                 .get(n)
@@ -1307,12 +1400,12 @@ fn expand_vars(
                             None => v,
                         })
                     }
-                    None => default.map(|d| expand_vars(&d, envs, env, depth + 1, &mut Vec::new())),
+                    None => default.map(|d| expand_vars(&d, envs, env, depth + 1, st)),
                 };
                 match value {
                     None => {
-                        if vtype == b'a' || vtype == b'{' {
-                            undefined.push(Undefined {
+                        if depth == 0 && !recursive && (vtype == b'a' || vtype == b'{') {
+                            st.undefined.push(Undefined {
                                 name: lookup_name,
                                 offset: before,
                                 len: after - before,
@@ -1324,6 +1417,11 @@ fn expand_vars(
                     }
                     Some(v) => {
                         changed = true;
+                        st.produced = st.produced.saturating_add(v.len());
+                        if st.produced > st.limit {
+                            st.too_large = true;
+                            break;
+                        }
                         if quote == b'"' {
                             let q = args::quote(v.as_bytes());
                             out.push_str(&q[1..q.len() - 1]);
@@ -1363,6 +1461,8 @@ struct Expander<'f, 'a> {
     /// Tunnel triples: outer element -> (input pseudo, output pseudo).
     triples: HashMap<usize, (usize, usize)>,
     too_big: bool,
+    /// Bytes `$` expansion may still produce.
+    expansion_budget: usize,
 }
 
 impl Expander<'_, '_> {
@@ -1426,8 +1526,20 @@ impl Expander<'_, '_> {
         if e.expanded {
             return;
         }
-        let mut undefined = Vec::new();
-        let text = expand_vars(&e.config, &self.envs, Some(env), 0, &mut undefined);
+        let mut st = ExpandState::new(MAX_EXPANSION.min(self.expansion_budget));
+        let text = expand_vars(&e.config, &self.envs, Some(env), 0, &mut st);
+        self.expansion_budget = self.expansion_budget.saturating_sub(st.produced);
+        if st.too_large {
+            let span = e.config_span.unwrap_or(e.span);
+            self.f.error(
+                span,
+                format!(
+                    "parameter expansion too large in the configuration of '{}'",
+                    e.name
+                ),
+            );
+        }
+        let undefined = st.undefined;
         let cspan = e.config_span;
         let exact = cspan.is_some_and(|s| s.len() == e.config.len());
         let ename = e.name.clone();
@@ -1606,7 +1718,10 @@ impl Expander<'_, '_> {
             vars,
         });
         for d in &comp.defines {
-            let v = expand_vars(&d.value, &self.envs, Some(new_env), 0, &mut Vec::new());
+            let mut st = ExpandState::new(MAX_EXPANSION.min(self.expansion_budget));
+            st.active.push((new_env, d.var.clone()));
+            let v = expand_vars(&d.value, &self.envs, Some(new_env), 1, &mut st);
+            self.expansion_budget = self.expansion_budget.saturating_sub(st.produced);
             if let Some(e) = self.envs.get_mut(new_env) {
                 e.vars.push((d.var.clone(), v));
             }
@@ -1705,102 +1820,120 @@ impl Expander<'_, '_> {
         matches!(self.elems.get(i).map(|e| &e.kind), Some(Kind::Tunnel))
     }
 
-    /// Message for a tunnel end with nothing on the other side.
-    fn tunnel_problem(
+    /// Diagnoses tunnel ends with nothing on the other side: connections to
+    /// ports a compound does not have (errors), and compound ports that are
+    /// used inside but not connected outside (warnings).
+    fn check_tunnels(
         &mut self,
-        tunnel: usize,
-        port: usize,
-        as_source: bool,
-        reported: &mut HashSet<(usize, usize, bool)>,
-    ) {
-        if !reported.insert((tunnel, port, as_source)) {
-            return;
-        }
-        // Find the triple this tunnel belongs to.
-        let mut found = None;
-        for (&outer, &(inp, outp)) in &self.triples {
-            if outer == tunnel || inp == tunnel || outp == tunnel {
-                found = Some((outer, inp, outp));
-                break;
-            }
-        }
-        let Some((outer, inp, outp)) = found else {
-            return;
-        };
-        let Some(oe) = self.elems.get(outer) else {
-            return;
-        };
-        let name = oe.name.clone();
-        let span = oe.span;
-        let d = if tunnel == outer && !as_source {
-            Diagnostic::error(Some(span), format!("'{name}' has no input {port}"))
-        } else if tunnel == outer && as_source {
-            Diagnostic::error(Some(span), format!("'{name}' has no output {port}"))
-        } else if tunnel == inp {
-            Diagnostic::warning(Some(span), format!("'{name}' input {port} unused"))
-        } else if tunnel == outp {
-            Diagnostic::warning(Some(span), format!("'{name}' output {port} unused"))
-        } else {
-            return;
-        };
-        self.f.diags.push(d);
-    }
-
-    /// Real (element, port) ends reached from a connection end.
-    fn resolve_end(
-        &mut self,
-        start: (usize, usize),
-        as_source: bool,
         by_to: &HashMap<(usize, usize), Vec<usize>>,
         by_from: &HashMap<(usize, usize), Vec<usize>>,
-        reported: &mut HashSet<(usize, usize, bool)>,
-    ) -> Vec<(usize, usize)> {
-        let mut out = Vec::new();
-        let mut stack = vec![start];
-        let mut seen = HashSet::new();
-        while let Some((e, p)) = stack.pop() {
-            if !seen.insert((e, p)) {
-                continue;
-            }
-            if !self.is_tunnel(e) {
-                out.push((e, p));
-                continue;
-            }
-            let partner = if as_source {
-                self.out_pair.get(&e)
-            } else {
-                self.in_pair.get(&e)
-            };
-            let Some(&partner) = partner else { continue };
-            let next: Vec<(usize, usize)> = if as_source {
-                by_to
-                    .get(&(partner, p))
-                    .map(|v| {
-                        v.iter()
-                            .filter_map(|&ci| self.conns.get(ci))
-                            .map(|c| (c.from, c.from_port))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            } else {
-                by_from
-                    .get(&(partner, p))
-                    .map(|v| {
-                        v.iter()
-                            .filter_map(|&ci| self.conns.get(ci))
-                            .map(|c| (c.to, c.to_port))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
-            if next.is_empty() {
-                self.tunnel_problem(e, p, as_source, reported);
-            }
-            for n in next.into_iter().rev() {
-                stack.push(n);
+    ) {
+        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+        enum Role {
+            Outer,
+            Input,
+            Output,
+        }
+        let mut role: HashMap<usize, (Role, usize)> = HashMap::new();
+        for (&outer, &(inp, outp)) in &self.triples {
+            role.insert(outer, (Role::Outer, outer));
+            role.insert(inp, (Role::Input, outer));
+            role.insert(outp, (Role::Output, outer));
+        }
+        let mut reported = HashSet::new();
+        let conns = self.conns.clone();
+        for c in &conns {
+            let ends = [(c.to, c.to_port, false), (c.from, c.from_port, true)];
+            for (e, p, is_from) in ends {
+                let Some(&(r, outer)) = role.get(&e) else {
+                    continue;
+                };
+                let Some(&(inp, outp)) = self.triples.get(&outer) else {
+                    continue;
+                };
+                let (ok, error, what) = match (r, is_from) {
+                    (Role::Outer, false) => (by_from.contains_key(&(inp, p)), true, "has no input"),
+                    (Role::Outer, true) => (by_to.contains_key(&(outp, p)), true, "has no output"),
+                    (Role::Input, true) => (by_to.contains_key(&(outer, p)), false, "input"),
+                    (Role::Output, false) => (by_from.contains_key(&(outer, p)), false, "output"),
+                    _ => (true, false, ""),
+                };
+                if ok || !reported.insert((outer, p, what)) {
+                    continue;
+                }
+                let Some(oe) = self.elems.get(outer) else {
+                    continue;
+                };
+                let d = if error {
+                    Diagnostic::error(Some(oe.span), format!("'{}' {what} {p}", oe.name))
+                } else {
+                    Diagnostic::warning(Some(oe.span), format!("'{}' {what} {p} unused", oe.name))
+                };
+                self.f.diags.push(d);
             }
         }
-        out
+    }
+
+    /// The real (element, input port) ends a connection into `start`
+    /// reaches through tunnels, memoized per tunnel end.
+    fn dests(
+        &self,
+        start: (usize, usize),
+        by_from: &HashMap<(usize, usize), Vec<usize>>,
+        memo: &mut HashMap<(usize, usize), Vec<(usize, usize)>>,
+    ) -> Vec<(usize, usize)> {
+        if !self.is_tunnel(start.0) {
+            return vec![start];
+        }
+        let children = |node: (usize, usize)| -> Vec<(usize, usize)> {
+            let Some(&partner) = self.in_pair.get(&node.0) else {
+                return Vec::new();
+            };
+            by_from
+                .get(&(partner, node.1))
+                .map(|v| {
+                    v.iter()
+                        .filter_map(|&ci| self.conns.get(ci))
+                        .map(|c| (c.to, c.to_port))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut stack = vec![(start, false)];
+        let mut in_progress = HashSet::new();
+        while let Some((node, done)) = stack.pop() {
+            if memo.contains_key(&node) {
+                continue;
+            }
+            if !done {
+                if !in_progress.insert(node) {
+                    // A cycle (cannot happen with well-formed tunnels).
+                    continue;
+                }
+                stack.push((node, true));
+                for c in children(node) {
+                    if self.is_tunnel(c.0) && !memo.contains_key(&c) {
+                        stack.push((c, false));
+                    }
+                }
+            } else {
+                let mut out = Vec::new();
+                for c in children(node) {
+                    if !self.is_tunnel(c.0) {
+                        out.push(c);
+                    } else if let Some(m) = memo.get(&c) {
+                        out.extend_from_slice(m);
+                    }
+                    if out.len() > MAX_CONNECTIONS {
+                        break;
+                    }
+                }
+                out.sort_unstable();
+                out.dedup();
+                memo.insert(node, out);
+            }
+        }
+        memo.get(&start).cloned().unwrap_or_default()
     }
 }
 
@@ -1838,6 +1971,7 @@ pub fn flatten(
         out_pair: HashMap::new(),
         triples: HashMap::new(),
         too_big: false,
+        expansion_budget: MAX_TOTAL_EXPANSION,
     };
     for (d, _) in &defines {
         if let Some(e) = x.envs.get_mut(0) {
@@ -1882,25 +2016,26 @@ pub fn flatten(
         by_to.entry((c.to, c.to_port)).or_default().push(ci);
         by_from.entry((c.from, c.from_port)).or_default().push(ci);
     }
-    let mut reported = HashSet::new();
+    x.check_tunnels(&by_to, &by_from);
+    // Every final connection starts at a real element's output.
+    let mut memo = HashMap::new();
     let mut final_conns: Vec<GraphConnection> = Vec::new();
     let conns = x.conns.clone();
     for c in &conns {
         if x.too_big {
             break;
         }
-        let srcs = x.resolve_end((c.from, c.from_port), true, &by_to, &by_from, &mut reported);
-        let dsts = x.resolve_end((c.to, c.to_port), false, &by_to, &by_from, &mut reported);
-        for &(fe, fp) in &srcs {
-            for &(te, tp) in &dsts {
-                final_conns.push(GraphConnection {
-                    from: fe,
-                    from_port: fp,
-                    to: te,
-                    to_port: tp,
-                    span: c.span,
-                });
-            }
+        if x.is_tunnel(c.from) {
+            continue;
+        }
+        for (te, tp) in x.dests((c.to, c.to_port), &by_from, &mut memo) {
+            final_conns.push(GraphConnection {
+                from: c.from,
+                from_port: c.from_port,
+                to: te,
+                to_port: tp,
+                span: c.span,
+            });
         }
         if final_conns.len() > MAX_CONNECTIONS {
             x.too_big = true;
