@@ -133,7 +133,7 @@ impl Output {
 
     /// Sends `packet` out of `port`. A port that does not exist counts the
     /// packet as misrouted and drops it.
-    #[inline]
+    #[inline(always)]
     pub fn emit(&mut self, port: usize, packet: Packet) {
         match self.batches.get_mut(port) {
             Some(batch) => batch.push(packet),
@@ -176,7 +176,7 @@ impl Output {
     }
 
     /// Applies a verdict to a packet.
-    #[inline]
+    #[inline(always)]
     pub fn apply(&mut self, packet: Packet, verdict: Verdict) {
         match verdict {
             Verdict::Pass => self.emit(0, packet),
@@ -317,9 +317,34 @@ impl<E: SimpleAction> Simple<E> {
 }
 
 impl<E: SimpleAction> Element for Simple<E> {
+    /// Runs the action over the batch in place. While every verdict is
+    /// `Pass` nothing moves and the batch goes on whole; from the first
+    /// other verdict on, packets are sent one by one.
     #[inline]
     fn push(&mut self, _port: usize, batch: &mut PacketBatch, out: &mut Output) {
-        for mut packet in batch.drain() {
+        let packets = batch.as_mut_slice();
+        let mut first_other = None;
+        for (i, packet) in packets.iter_mut().enumerate() {
+            let verdict = self.action.action(packet);
+            if verdict != Verdict::Pass {
+                first_other = Some((i, verdict));
+                break;
+            }
+        }
+        let Some((at, verdict)) = first_other else {
+            out.forward(0, batch);
+            return;
+        };
+        let mut rest = batch.drain();
+        for _ in 0..at {
+            if let Some(packet) = rest.next() {
+                out.emit(0, packet);
+            }
+        }
+        if let Some(packet) = rest.next() {
+            out.apply(packet, verdict);
+        }
+        for mut packet in rest {
             let verdict = self.action.action(&mut packet);
             out.apply(packet, verdict);
         }

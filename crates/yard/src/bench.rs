@@ -93,11 +93,18 @@ fn hex_data(bytes: &[u8]) -> String {
 
 /// The configuration text for `config` with `sources` independent copies,
 /// each source making `limit` packets of `frame`.
-pub fn config_text(config: &BenchConfig, frame: &[u8], limit: u64, sources: usize, burst: usize) -> String {
+pub fn config_text(
+    config: &BenchConfig,
+    frame: &[u8],
+    limit: u64,
+    sources: usize,
+    burst: usize,
+    timestamp: bool,
+) -> String {
     let mut text = String::new();
     for k in 0..sources {
         let source = format!(
-            "InfiniteSource(DATA {}, LIMIT {limit}, BURST {burst}, STOP true)",
+            "InfiniteSource(DATA {}, LIMIT {limit}, BURST {burst}, STOP true, TIMESTAMP {timestamp})",
             hex_data(frame)
         );
         // Each copy gets its own element names.
@@ -117,6 +124,9 @@ pub struct BenchOptions {
     pub testpmd: Option<PathBuf>,
     pub only: Option<String>,
     pub threads: Vec<usize>,
+    /// Whether sources stamp packets with the time (InfiniteSource's
+    /// TIMESTAMP; Click reads the clock per packet, we per batch).
+    pub timestamp: bool,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -276,6 +286,11 @@ pub fn run(options: &BenchOptions) -> Result<String> {
     }
     let _ = writeln!(
         report,
+        "# sources: InfiniteSource BURST {}, TIMESTAMP {}",
+        options.burst, options.timestamp
+    );
+    let _ = writeln!(
+        report,
         "# Mpps per CPU-second (packets / CPU time used), then per wall-clock second"
     );
     let _ = writeln!(
@@ -290,7 +305,7 @@ pub fn run(options: &BenchOptions) -> Result<String> {
         for &size in &options.sizes {
             let frame = udp_frame(size);
             for &threads in &options.threads {
-                let text = config_text(config, &frame, options.packets, threads, options.burst);
+                let text = config_text(config, &frame, options.packets, threads, options.burst, options.timestamp);
                 let total = options.packets * threads as u64;
                 let mut ours = Vec::new();
                 let mut theirs = Vec::new();
@@ -362,7 +377,7 @@ mod tests {
     #[test]
     fn every_bench_config_builds_and_runs() {
         for config in CONFIGS {
-            let text = config_text(config, &udp_frame(64), 1000, 2, 64);
+            let text = config_text(config, &udp_frame(64), 1000, 2, 64, true);
             time_once(&text).unwrap_or_else(|e| panic!("{}: {e}", config.name));
         }
     }

@@ -115,6 +115,10 @@ enum Command {
         /// DPDK's testpmd (default: dpdk-testpmd on PATH).
         #[arg(long)]
         testpmd: Option<PathBuf>,
+        /// Sources stamp packets with the time (`--timestamp false` for
+        /// InfiniteSource's TIMESTAMP false in both drivers).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        timestamp: bool,
         /// Skip the peers even if installed.
         #[arg(long)]
         no_peers: bool,
@@ -177,6 +181,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             testpmd,
             no_peers,
             only,
+            timestamp,
         } => {
             let mut options = bench::BenchOptions {
                 packets,
@@ -187,6 +192,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 testpmd,
                 only,
                 threads,
+                timestamp,
             };
             if !no_peers {
                 options = options.with_default_peers();
