@@ -21,10 +21,12 @@ pub fn elements_markdown(registry: &Registry) -> String {
     s
 }
 
-/// Per-element packet counts and drops, one line per element.
+/// Per-element packet counts, one line per element: packets in, packets
+/// out, and packets that ended there (dropped, discarded or written out),
+/// with the reasons.
 pub fn stats_table(router: &Router) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{:<28} {:<18} {:>12} {:>12} {:>10}  drops", "element", "class", "in", "out", "dropped");
+    let _ = writeln!(s, "{:<28} {:<18} {:>12} {:>12} {:>10}  why", "element", "class", "in", "out", "ended");
     for (eid, info) in router.elements().iter().enumerate() {
         let st = router.stats(eid);
         let mut reasons = Vec::new();

@@ -896,6 +896,8 @@ pub fn compile_patterns<S: AsRef<str>>(patterns: &[S]) -> Result<Program, String
 
 pub struct Classifier {
     program: Program,
+    /// Each packet's destination in the batch being pushed (reused).
+    targets: Vec<Option<usize>>,
 }
 
 impl Classifier {
@@ -926,15 +928,40 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
     }
     Ok(Box::new(Classifier {
         program: compile(&parsed),
+        targets: Vec::with_capacity(packet::MAX_BATCH),
     }))
 }
 
 impl Element for Classifier {
     #[inline]
+    /// Classifies the whole batch first; when every packet goes the same
+    /// way (the usual case on a busy link) the batch moves on whole.
     fn push(&mut self, _port: usize, batch: &mut PacketBatch, out: &mut Output) {
-        for packet in batch.drain() {
-            match self.program.classify(packet.data()) {
-                Some(port) => out.emit(port, packet),
+        self.targets.clear();
+        let mut uniform = true;
+        let mut first = None;
+        for (i, packet) in batch.iter().enumerate() {
+            let target = self.program.classify(packet.data());
+            if i == 0 {
+                first = target;
+            } else {
+                uniform &= target == first;
+            }
+            self.targets.push(target);
+        }
+        if uniform {
+            match first {
+                Some(port) => out.forward(port, batch),
+                None => {
+                    out.count_drops(NO_MATCH, batch.len() as u64);
+                    batch.clear();
+                }
+            }
+            return;
+        }
+        for (packet, target) in batch.drain().zip(self.targets.iter()) {
+            match target {
+                Some(port) => out.emit(*port, packet),
                 None => out.drop(packet, NO_MATCH),
             }
         }
