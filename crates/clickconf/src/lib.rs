@@ -30,7 +30,7 @@ pub use ast::Config;
 pub use diag::{Diagnostic, Severity};
 pub use flatten::{ClassLookup, MAX_CONNECTIONS, MAX_ELEMENTS, edit_distance, flatten};
 pub use graph::{GraphConnection, GraphElement, Requirement, RouterGraph};
-pub use parser::{MAX_DEPTH, MAX_PORT, parse, parse_file};
+pub use parser::{MAX_DEPTH, MAX_PORT, MAX_TOTAL_PORTS, parse, parse_file};
 pub use span::{FileId, SourceMap, Span};
 
 /// Parses and flattens `text` (named `name` in diagnostics). On success

@@ -18,6 +18,8 @@ use crate::span::{FileId, SourceMap, Span};
 pub const MAX_DEPTH: usize = 64;
 /// Largest port number accepted in a configuration.
 pub const MAX_PORT: u32 = 0xFFFF;
+/// Most port numbers (ranges expanded) one configuration may list.
+pub const MAX_TOTAL_PORTS: usize = 1 << 20;
 
 /// Parses `text`, adding it to `sources` under `name`.
 pub fn parse(sources: &mut SourceMap, name: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
@@ -31,6 +33,7 @@ pub fn parse_file(file: FileId, text: &str) -> Result<Config, Diagnostic> {
         lx: Lexer::new(text, file),
         depth: 0,
         prev_end: 0,
+        total_ports: 0,
     };
     p.stmts(Ctx::File)
 }
@@ -46,6 +49,8 @@ struct Parser<'a> {
     lx: Lexer<'a>,
     depth: usize,
     prev_end: usize,
+    /// Port numbers listed so far (ranges expanded), to bound memory.
+    total_ports: usize,
 }
 
 type PResult<T> = Result<T, Diagnostic>;
@@ -410,8 +415,19 @@ impl Parser<'_> {
                     }
                     if dash {
                         let from = last.map_or(0, |l| l + 1);
+                        let n = (port as usize + 1).saturating_sub(from as usize);
+                        self.total_ports += n;
+                        if self.total_ports > MAX_TOTAL_PORTS {
+                            return Err(err(
+                                t.span,
+                                format!(
+                                    "too many ports: a configuration may list at most {MAX_TOTAL_PORTS}"
+                                ),
+                            ));
+                        }
                         ports.extend(from..=port);
                     } else {
+                        self.total_ports += 1;
                         ports.push(port);
                     }
                     last = Some(port);

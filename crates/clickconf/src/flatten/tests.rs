@@ -737,3 +737,28 @@ fn variable_expansion_is_bounded() {
         )
     );
 }
+
+#[test]
+fn load_reports_rendered_errors_with_sources() {
+    let Err((sm, d)) = load("cfg.click", "Idle -> c :: Cuonter\n  -> Discard", &CLASSES) else {
+        panic!("expected an error");
+    };
+    assert_eq!(
+        d[0].render(&sm),
+        "cfg.click:1:14: error: unknown element class 'Cuonter'\n\
+         1 | Idle -> c :: Cuonter\n  \
+           |              ^^^^^^^\n  \
+         = note: did you mean 'Counter'?"
+    );
+    // Parse errors come back the same way.
+    let Err((sm, d)) = load("cfg.click", "Idle -> ;", &CLASSES) else {
+        panic!("expected an error");
+    };
+    assert_eq!(sm.location(d[0].span.unwrap()), "cfg.click:1:9");
+}
+
+#[test]
+fn empty_configuration() {
+    let g = ok("");
+    assert!(g.elements.is_empty() && g.connections.is_empty() && g.warnings.is_empty());
+}

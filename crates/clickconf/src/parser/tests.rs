@@ -379,3 +379,20 @@ fn empty_inputs() {
     assert!(p("").stmts.is_empty());
     assert!(p("  // nothing\n;;").stmts.is_empty());
 }
+
+#[test]
+fn port_lists_are_bounded() {
+    let text = "a[0-65535] -> b\n".repeat(17);
+    let (msg, line, col) = perr(&text);
+    assert_eq!(
+        msg,
+        format!("too many ports: a configuration may list at most {MAX_TOTAL_PORTS}")
+    );
+    assert_eq!((line, col), (17, 5));
+    // Backwards ranges add nothing, as in Click.
+    let c = p("a[3-1] -> b");
+    assert_eq!(
+        conn(&c, 0).groups[0][0].out_ports.as_ref().unwrap().ports,
+        [3]
+    );
+}
