@@ -762,3 +762,77 @@ fn empty_configuration() {
     let g = ok("");
     assert!(g.elements.is_empty() && g.connections.is_empty() && g.warnings.is_empty());
 }
+
+#[test]
+fn click5_group_equivalences() {
+    // The five equivalent lines from click(5).
+    for line in [
+        "x -> y;",
+        "x -> ( input -> output ) -> y;",
+        "x -> ( [0] -> [0] ) -> y;",
+        "x -> (->) -> y;",
+        "x -> ( [0]->[0]; [1]->[1] ) => ( [0]->[0]; [1]->[1] ) -> y;",
+    ] {
+        let g = ok(&format!("x :: Idle; y :: Discard;\n{line}"));
+        assert_eq!(names(&g), ["x :: Idle", "y :: Discard"], "{line}");
+        assert_eq!(conns(&g), ["x[0] -> [0]y"], "{line}");
+    }
+}
+
+#[test]
+fn click5_parameter_examples() {
+    let g = ok(
+        "Idle -> { $a, COUNT $count, __REST__ $rest | input -> Print($a|$count|$rest) -> output }\
+                (1, 2, COUNT 3, FOO 4) -> Discard",
+    );
+    let p = g.find("@2/Print@1").unwrap();
+    assert_eq!(g.elements[p].config, "1|3|2, FOO 4");
+    let g = ok("Idle -> { $a | input -> Print(1, $a, 3) -> output } (100) -> Discard");
+    assert_eq!(
+        g.elements[g.find("@2/Print@1").unwrap()].config,
+        "1, 100, 3"
+    );
+    for bad in [
+        "{ $a, $b | input -> output } (1)",
+        "{ $a, $b | input -> output } (1, 2, 3)",
+        "{ COUNT $count | input -> output } (1)",
+    ] {
+        let e = errs(&format!("Idle -> {bad} -> Discard"));
+        assert!(
+            e[0].0.starts_with("wrong number of arguments"),
+            "{bad}: {}",
+            e[0].0
+        );
+    }
+    // Keyword parameters may come in any order, and '$' in single quotes
+    // stays.
+    let g =
+        ok("Idle -> { A $a, B $b | input -> Print($a $b '$a') -> output } (B 2, A 1) -> Discard");
+    assert_eq!(g.elements[g.find("@2/Print@1").unwrap()].config, "1 2 '$a'");
+}
+
+#[test]
+fn element_classes_are_lexically_scoped() {
+    // The Queue inside refers to the original Queue.
+    let g = ok(
+        "elementclass Queue { input -> Queue -> Counter -> output }\n\
+                Idle -> Queue -> Unqueue -> Discard",
+    );
+    assert_eq!(
+        names(&g),
+        [
+            "Idle@1 :: Idle",
+            "Unqueue@3 :: Unqueue",
+            "Discard@4 :: Discard",
+            "Queue@2/Queue@1 :: Queue",
+            "Queue@2/Counter@2 :: Counter"
+        ]
+    );
+    // A class defined inside a compound is not visible outside it.
+    let e = errs(
+        "elementclass A { elementclass B { input -> output }; input -> B -> output }\n\
+                  Idle -> B -> Discard",
+    );
+    assert_eq!(e[0].0, "undeclared element 'B'");
+    assert_eq!((e[0].1, e[0].2), (2, 9));
+}
