@@ -57,7 +57,12 @@ pub(crate) struct Built {
 
 /// Maps an argument error's byte range in the configuration string to a
 /// span in the source, when the configuration text is the source text.
-pub(crate) fn arg_span(element: &GraphElement, sources: &clickconf::SourceMap, offset: usize, len: usize) -> Option<Span> {
+pub(crate) fn arg_span(
+    element: &GraphElement,
+    sources: &clickconf::SourceMap,
+    offset: usize,
+    len: usize,
+) -> Option<Span> {
     let cs = element.config_span?;
     let text = sources.text(cs.file).get(cs.start..cs.end)?;
     if text == element.config && offset + len <= text.len() {
@@ -115,10 +120,8 @@ pub(crate) fn build(
     for e in &graph.elements {
         let class = registry.get(&e.class);
         if class.is_none() {
-            let mut d = Diagnostic::error(
-                Some(e.span),
-                format!("unknown element class '{}'", e.class),
-            );
+            let mut d =
+                Diagnostic::error(Some(e.span), format!("unknown element class '{}'", e.class));
             let near = registry.suggest(&e.class);
             if !near.is_empty() {
                 d = d.with_note(format!("did you mean {}?", quote_list(&near)));
@@ -135,7 +138,10 @@ pub(crate) fn build(
     let mut output_conn_span: Vec<Vec<Option<Span>>> = vec![Vec::new(); n];
     for c in &graph.connections {
         if c.from >= n || c.to >= n {
-            errors.push(Diagnostic::error(Some(c.span), "connection to an element that does not exist"));
+            errors.push(Diagnostic::error(
+                Some(c.span),
+                "connection to an element that does not exist",
+            ));
             continue;
         }
         grow(&mut output_peers[c.from], c.from_port + 1);
@@ -190,7 +196,11 @@ pub(crate) fn build(
             };
             errors.push(Diagnostic::error(
                 output_conn_span[i][port],
-                format!("'{}' has no output {port} (class {} takes {allowed})", label(i), class.spec.class),
+                format!(
+                    "'{}' has no output {port} (class {} takes {allowed})",
+                    label(i),
+                    class.spec.class
+                ),
             ));
         }
         ninputs[i] = nin;
@@ -222,7 +232,9 @@ pub(crate) fn build(
         let mut first_agnostic: Option<usize> = None;
         let ports = (0..ninputs[i])
             .map(|p| (node_of_input[i][p], class.input_processing.port(p)))
-            .chain((0..noutputs[i]).map(|p| (node_of_output[i][p], class.output_processing.port(p))));
+            .chain(
+                (0..noutputs[i]).map(|p| (node_of_output[i][p], class.output_processing.port(p))),
+            );
         for (node, mode) in ports {
             match mode {
                 Processing::Agnostic => match first_agnostic {
@@ -234,7 +246,10 @@ pub(crate) fn build(
         }
     }
     for c in &graph.connections {
-        uf.union(node_of_output[c.from][c.from_port], node_of_input[c.to][c.to_port]);
+        uf.union(
+            node_of_output[c.from][c.from_port],
+            node_of_input[c.to][c.to_port],
+        );
     }
     // Each group's mode: the first fixed mode found; a conflict inside a
     // group is reported at the connection that joins the two modes.
@@ -246,13 +261,23 @@ pub(crate) fn build(
         }
     }
     let mode_of = |uf: &mut UnionFind, node: usize| -> Processing {
-        fixed[node].or(group_mode[uf.find(node)]).unwrap_or(Processing::Push)
+        fixed[node]
+            .or(group_mode[uf.find(node)])
+            .unwrap_or(Processing::Push)
     };
     let mut inputs_mode: Vec<Vec<Processing>> = Vec::with_capacity(n);
     let mut outputs_mode: Vec<Vec<Processing>> = Vec::with_capacity(n);
     for i in 0..n {
-        inputs_mode.push((0..ninputs[i]).map(|p| mode_of(&mut uf, node_of_input[i][p])).collect());
-        outputs_mode.push((0..noutputs[i]).map(|p| mode_of(&mut uf, node_of_output[i][p])).collect());
+        inputs_mode.push(
+            (0..ninputs[i])
+                .map(|p| mode_of(&mut uf, node_of_input[i][p]))
+                .collect(),
+        );
+        outputs_mode.push(
+            (0..noutputs[i])
+                .map(|p| mode_of(&mut uf, node_of_output[i][p]))
+                .collect(),
+        );
     }
     for c in &graph.connections {
         let from_mode = outputs_mode[c.from][c.from_port];
@@ -369,7 +394,12 @@ pub(crate) fn build(
             wants_task: false,
         };
         if let Err(err) = built.element.initialize(&mut cx) {
-            errors.push(config_error_diag(graph, &graph.elements[i], &label(i), &err));
+            errors.push(config_error_diag(
+                graph,
+                &graph.elements[i],
+                &label(i),
+                &err,
+            ));
         }
         built.wants_task = cx.wants_task;
     }

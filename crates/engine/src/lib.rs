@@ -19,8 +19,8 @@ mod tests;
 pub use build::ElementInfo;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use element::{
-    BuildContext, ConfigError, DropReason, Element, HandlerError, InitContext, Output,
-    PullSource, Simple, SimpleAction, TaskContext, TaskStatus, Verdict,
+    BuildContext, ConfigError, DropReason, Element, HandlerError, InitContext, Output, PullSource,
+    Simple, SimpleAction, TaskContext, TaskStatus, Verdict,
 };
 pub use registry::{ClassInfo, Registry};
 pub use router::{ElementStats, Router, RouterError, RunOptions, Stepper};

@@ -8,8 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::spec::{
-    DeclarationError, ElementSpec, PortRange, ProcessingCodes, parse_port_count,
-    parse_processing,
+    DeclarationError, ElementSpec, PortRange, ProcessingCodes, parse_port_count, parse_processing,
 };
 
 /// A class with its declarations parsed.

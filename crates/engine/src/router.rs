@@ -20,10 +20,10 @@ use packet::PacketBatch;
 use crate::build::{BuiltElement, ElementInfo, build, make_element};
 use crate::clock::{Clock, SystemClock};
 use crate::element::{
-    BuildContext, Element, HandlerError, InitContext, Output, PullSource, TaskContext,
-    TaskStatus,
+    BuildContext, Element, HandlerError, InitContext, Output, PullSource, TaskContext, TaskStatus,
 };
 use crate::registry::Registry;
+use crate::spec::HandlerSpec;
 
 /// Packet counts for one element.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -223,7 +223,15 @@ impl Router {
         };
         let mut tasks = Vec::new();
         let mut cells = Vec::with_capacity(built.elements.len());
-        for (i, BuiltElement { element, output, wants_task }) in built.elements.into_iter().enumerate() {
+        for (
+            i,
+            BuiltElement {
+                element,
+                output,
+                wants_task,
+            },
+        ) in built.elements.into_iter().enumerate()
+        {
             if wants_task {
                 tasks.push(i);
             }
@@ -252,9 +260,11 @@ impl Router {
 
     /// Parses, flattens, checks and builds a configuration text.
     pub fn from_text(name: &str, text: &str, registry: &Registry) -> Result<Router, RouterError> {
-        let graph = clickconf::load(name, text, registry).map_err(|(sources, diagnostics)| RouterError {
-            sources,
-            diagnostics,
+        let graph = clickconf::load(name, text, registry).map_err(|(sources, diagnostics)| {
+            RouterError {
+                sources,
+                diagnostics,
+            }
         })?;
         Router::new(graph, registry)
     }
@@ -394,7 +404,10 @@ impl Router {
         let mut stop = false;
         let status = {
             let SlotInner {
-                element, out, input, ..
+                element,
+                out,
+                input,
+                ..
             } = inner;
             let mut upstream = Upstream {
                 router: self,
@@ -478,7 +491,10 @@ impl Router {
         let mut stop = false;
         {
             let SlotInner {
-                element, out, input, ..
+                element,
+                out,
+                input,
+                ..
             } = &mut *inner;
             let mut upstream = Upstream {
                 router: self,
@@ -544,30 +560,36 @@ impl Router {
         match handler {
             "class" => return Ok(info.class.spec.class.to_string()),
             "name" => return Ok(info.name.clone()),
-            "config" => {
-                let token = new_token();
-                return match self.cells[eid].lock(token) {
-                    Lock::Held(mut g) => Ok(g.inner().config.clone()),
-                    Lock::Reentrant => Err(HandlerError::BadValue("element busy".into())),
-                };
-            }
+            "config" => return self.with_slot(eid, |inner| Ok(inner.config.clone())),
             "ports" => return Ok(self.ports_text(eid)),
             "handlers" => return Ok(self.handlers_text(eid)),
             _ => {}
         }
-        let spec = info
+        if !self.class_handler(eid, handler)?.read {
+            return Err(HandlerError::NotReadable(handler.to_string()));
+        }
+        self.with_slot(eid, |inner| inner.element.read_handler(handler))
+    }
+
+    /// The class-specific handler `name` of element `eid`.
+    fn class_handler(&self, eid: usize, name: &str) -> Result<&'static HandlerSpec, HandlerError> {
+        self.infos[eid]
             .class
             .spec
             .handlers
             .iter()
-            .find(|h| h.name == handler)
-            .ok_or_else(|| HandlerError::NoSuchHandler(handler.to_string()))?;
-        if !spec.read {
-            return Err(HandlerError::NotReadable(handler.to_string()));
-        }
-        let token = new_token();
-        match self.cells[eid].lock(token) {
-            Lock::Held(mut g) => g.inner().element.read_handler(handler),
+            .find(|h| h.name == name)
+            .ok_or_else(|| HandlerError::NoSuchHandler(name.to_string()))
+    }
+
+    /// Runs `f` on element `eid`'s slot with the element locked.
+    fn with_slot<T>(
+        &self,
+        eid: usize,
+        f: impl FnOnce(&mut SlotInner) -> Result<T, HandlerError>,
+    ) -> Result<T, HandlerError> {
+        match self.cells[eid].lock(new_token()) {
+            Lock::Held(mut g) => f(g.inner()),
             Lock::Reentrant => Err(HandlerError::BadValue("element busy".into())),
         }
     }
@@ -576,28 +598,16 @@ impl Router {
     /// element: all or nothing, the old element stays if anything fails.
     pub fn write_handler(&self, full: &str, value: &str) -> Result<(), HandlerError> {
         let (eid, handler) = self.resolve(full)?;
-        let info = &self.infos[eid];
         if handler == "config" {
             return self.reconfigure(eid, value);
         }
         if matches!(handler, "class" | "name" | "ports" | "handlers") {
             return Err(HandlerError::NotWritable(handler.to_string()));
         }
-        let spec = info
-            .class
-            .spec
-            .handlers
-            .iter()
-            .find(|h| h.name == handler)
-            .ok_or_else(|| HandlerError::NoSuchHandler(handler.to_string()))?;
-        if !spec.write {
+        if !self.class_handler(eid, handler)?.write {
             return Err(HandlerError::NotWritable(handler.to_string()));
         }
-        let token = new_token();
-        match self.cells[eid].lock(token) {
-            Lock::Held(mut g) => g.inner().element.write_handler(handler, value),
-            Lock::Reentrant => Err(HandlerError::BadValue("element busy".into())),
-        }
+        self.with_slot(eid, |inner| inner.element.write_handler(handler, value))
     }
 
     fn reconfigure(&self, eid: usize, config: &str) -> Result<(), HandlerError> {
@@ -623,24 +633,24 @@ impl Router {
                 "new configuration changes whether the element runs a task".into(),
             ));
         }
-        let token = new_token();
-        match self.cells[eid].lock(token) {
-            Lock::Held(mut g) => {
-                let inner = g.inner();
-                inner.element.finish();
-                inner.element = element;
-                inner.config = config.to_string();
-                Ok(())
-            }
-            Lock::Reentrant => Err(HandlerError::BadValue("element busy".into())),
-        }
+        self.with_slot(eid, |inner| {
+            inner.element.finish();
+            inner.element = element;
+            inner.config = config.to_string();
+            Ok(())
+        })
     }
 
     fn ports_text(&self, eid: usize) -> String {
         let info = &self.infos[eid];
         let mut s = String::new();
         let label = |e: usize| self.infos[e].name.clone();
-        let _ = writeln!(s, "{} input{}", info.inputs.len(), if info.inputs.len() == 1 { "" } else { "s" });
+        let _ = writeln!(
+            s,
+            "{} input{}",
+            info.inputs.len(),
+            if info.inputs.len() == 1 { "" } else { "s" }
+        );
         for (p, mode) in info.inputs.iter().enumerate() {
             let peers: Vec<String> = info.input_peers[p]
                 .iter()
@@ -648,7 +658,12 @@ impl Router {
                 .collect();
             let _ = writeln!(s, "{}\t{}", mode.name(), peers.join(", "));
         }
-        let _ = writeln!(s, "{} output{}", info.outputs.len(), if info.outputs.len() == 1 { "" } else { "s" });
+        let _ = writeln!(
+            s,
+            "{} output{}",
+            info.outputs.len(),
+            if info.outputs.len() == 1 { "" } else { "s" }
+        );
         for (p, mode) in info.outputs.iter().enumerate() {
             let peers: Vec<String> = info.output_peers[p]
                 .iter()
@@ -661,7 +676,13 @@ impl Router {
 
     fn handlers_text(&self, eid: usize) -> String {
         let mut s = String::new();
-        for (name, mode) in [("class", "r"), ("config", "rw"), ("handlers", "r"), ("name", "r"), ("ports", "r")] {
+        for (name, mode) in [
+            ("class", "r"),
+            ("config", "rw"),
+            ("handlers", "r"),
+            ("name", "r"),
+            ("ports", "r"),
+        ] {
             let _ = writeln!(s, "{name}\t{mode}");
         }
         for h in self.infos[eid].class.spec.handlers {

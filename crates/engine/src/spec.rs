@@ -122,7 +122,9 @@ pub fn parse_port_count(text: &str) -> Result<(PortRange, PortRange), Declaratio
         text: text.to_string(),
     };
     let (i, o) = text.split_once('/').ok_or_else(err)?;
-    let inputs = parse_range(i).filter(|r| !r.same_as_inputs).ok_or_else(err)?;
+    let inputs = parse_range(i)
+        .filter(|r| !r.same_as_inputs)
+        .ok_or_else(err)?;
     let outputs = parse_range(o).ok_or_else(err)?;
     Ok((inputs, outputs))
 }

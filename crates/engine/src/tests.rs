@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 use clickconf::args::Args;
 use packet::{Packet, PacketBatch};
 
+use crate::Simple;
 use crate::element::{
     BuildContext, ConfigError, DropReason, Element, HandlerError, InitContext, Output,
     SimpleAction, TaskContext, TaskStatus, Verdict,
@@ -16,7 +17,6 @@ use crate::element::{
 use crate::registry::Registry;
 use crate::router::{Router, RunOptions};
 use crate::spec::{ElementSpec, HandlerSpec, Processing};
-use crate::Simple;
 
 /// Makes LIMIT one-byte packets numbered from 0, 256 per run; stops the
 /// router at the end when STOP is true.
@@ -47,7 +47,14 @@ impl Element for Src {
         }
         TaskStatus::Worked
     }
-    fn pull(&mut self, _port: usize, max: usize, _cx: &mut TaskContext<'_>, into: &mut PacketBatch, _out: &mut Output) {
+    fn pull(
+        &mut self,
+        _port: usize,
+        max: usize,
+        _cx: &mut TaskContext<'_>,
+        into: &mut PacketBatch,
+        _out: &mut Output,
+    ) {
         let n = (self.limit - self.made).min(max as u64);
         for _ in 0..n {
             into.push(Packet::from_slice(&[self.made as u8]).expect("tiny"));
@@ -68,7 +75,11 @@ impl Element for Src {
 fn make_src(args: &mut Args, _cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
     let limit = args.read_mp::<u64>("LIMIT")?;
     let stop = args.read::<bool>("STOP")?.unwrap_or(false);
-    Ok(Box::new(Src { limit, made: 0, stop }))
+    Ok(Box::new(Src {
+        limit,
+        made: 0,
+        stop,
+    }))
 }
 
 /// Passes packets; odd first bytes go to output 1 when it exists, else are
@@ -138,7 +149,10 @@ impl Element for Sink {
 }
 
 fn make_sink(_args: &mut Args, _cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
-    Ok(Box::new(Sink { count: 0, batch: PacketBatch::new() }))
+    Ok(Box::new(Sink {
+        count: 0,
+        batch: PacketBatch::new(),
+    }))
 }
 
 /// A push-to-pull FIFO with a capacity.
@@ -157,7 +171,14 @@ impl Element for Fifo {
             }
         }
     }
-    fn pull(&mut self, _port: usize, max: usize, _cx: &mut TaskContext<'_>, into: &mut PacketBatch, _out: &mut Output) {
+    fn pull(
+        &mut self,
+        _port: usize,
+        max: usize,
+        _cx: &mut TaskContext<'_>,
+        into: &mut PacketBatch,
+        _out: &mut Output,
+    ) {
         let n = max.min(self.q.len());
         into.extend(self.q.drain(..n));
     }
@@ -174,7 +195,10 @@ fn make_fifo(args: &mut Args, _cx: &BuildContext) -> Result<Box<dyn Element>, Co
     if cap == 0 {
         return Err(ConfigError::msg("CAPACITY must be positive"));
     }
-    Ok(Box::new(Fifo { q: VecDeque::new(), cap }))
+    Ok(Box::new(Fifo {
+        q: VecDeque::new(),
+        cap,
+    }))
 }
 
 /// Pulls and pushes (Unqueue).
@@ -201,7 +225,9 @@ impl Element for Pump {
 }
 
 fn make_pump(_args: &mut Args, _cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
-    Ok(Box::new(Pump { batch: PacketBatch::new() }))
+    Ok(Box::new(Pump {
+        batch: PacketBatch::new(),
+    }))
 }
 
 const SRC: ElementSpec = ElementSpec {
@@ -286,7 +312,9 @@ fn push_path_accounts_for_everything() {
 
 #[test]
 fn two_outputs_depth_first() {
-    let r = build("s :: Src(10, STOP true) -> sp :: Split; sp[0] -> even :: Sink; sp[1] -> odd :: Sink;");
+    let r = build(
+        "s :: Src(10, STOP true) -> sp :: Split; sp[0] -> even :: Sink; sp[1] -> odd :: Sink;",
+    );
     r.run(&RunOptions::default());
     assert_eq!(r.read_handler("even.count").unwrap(), "5");
     assert_eq!(r.read_handler("odd.count").unwrap(), "5");
@@ -314,12 +342,15 @@ fn pull_source_and_pump() {
 
 #[test]
 fn queue_between_threads() {
-    let r = build("s :: Src(100000) -> f :: Fifo(100000) -> Pump -> k :: Sink; t :: Src(50000, STOP false) -> k2 :: Sink;");
+    let r = build(
+        "s :: Src(100000) -> f :: Fifo(100000) -> Pump -> k :: Sink; t :: Src(50000, STOP false) -> k2 :: Sink;",
+    );
     let stop = r.stop_handle();
     std::thread::scope(|scope| {
         scope.spawn(|| r.run(&RunOptions { threads: 2 }));
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while r.read_handler("k.count").unwrap() != "100000" && std::time::Instant::now() < deadline {
+        while r.read_handler("k.count").unwrap() != "100000" && std::time::Instant::now() < deadline
+        {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -372,13 +403,19 @@ fn unconnected_ports() {
 #[test]
 fn push_output_connected_twice() {
     let e = errors("s :: Src(1, STOP true);\ns -> Sink;\ns -> Sink;");
-    assert!(e.contains("'s :: Src' push output 0 connected more than once"), "{e}");
+    assert!(
+        e.contains("'s :: Src' push output 0 connected more than once"),
+        "{e}"
+    );
 }
 
 #[test]
 fn pull_input_connected_twice() {
     let e = errors("f :: Fifo; g :: Fifo; Src(1) -> f; Src(1) -> g;\nf -> k :: Sink;\ng -> k;");
-    assert!(e.contains("'k :: Sink' pull input 0 connected more than once"), "{e}");
+    assert!(
+        e.contains("'k :: Sink' pull input 0 connected more than once"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -394,7 +431,10 @@ fn bad_argument_points_into_the_configuration() {
 #[test]
 fn every_error_is_reported_at_once() {
     let e = errors("Src(1) -> Fifo(x) -> Sink;\nSrc(2) -> Fifo(y) -> Sink;");
-    assert!(e.contains("test.click:1:") && e.contains("test.click:2:"), "{e}");
+    assert!(
+        e.contains("test.click:1:") && e.contains("test.click:2:"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -404,12 +444,24 @@ fn generic_handlers() {
     assert_eq!(r.read_handler("sp.name").unwrap(), "sp");
     assert_eq!(r.read_handler("s.config").unwrap(), "3");
     let ports = r.read_handler("sp.ports").unwrap();
-    assert!(ports.starts_with("1 input\npush\ts[0]\n1 output\npush\t[0]k\n"), "{ports}");
+    assert!(
+        ports.starts_with("1 input\npush\ts[0]\n1 output\npush\t[0]k\n"),
+        "{ports}"
+    );
     let handlers = r.read_handler("sp.handlers").unwrap();
     assert!(handlers.contains("seen\tr"), "{handlers}");
-    assert!(matches!(r.read_handler("sp.nope"), Err(HandlerError::NoSuchHandler(_))));
-    assert!(matches!(r.read_handler("zz.class"), Err(HandlerError::NoSuchElement(_))));
-    assert!(matches!(r.write_handler("sp.seen", "1"), Err(HandlerError::NotWritable(_))));
+    assert!(matches!(
+        r.read_handler("sp.nope"),
+        Err(HandlerError::NoSuchHandler(_))
+    ));
+    assert!(matches!(
+        r.read_handler("zz.class"),
+        Err(HandlerError::NoSuchElement(_))
+    ));
+    assert!(matches!(
+        r.write_handler("sp.seen", "1"),
+        Err(HandlerError::NotWritable(_))
+    ));
 }
 
 #[test]
