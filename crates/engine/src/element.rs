@@ -6,6 +6,12 @@
 //! next element, so dispatch costs one virtual call per batch. Elements whose
 //! logic is one packet at a time implement [`SimpleAction`] and get batch
 //! handling, push and pull, from [`Simple`].
+//!
+//! Symbolic models (DESIGN.md, "one element, two semantics") attach here:
+//! the verifier's model trait will sit beside [`Element`] in this crate and
+//! each element file will implement it next to its concrete code; until
+//! then [`Element::as_any`] gives tools the concrete element and its parsed
+//! configuration (a Classifier's compiled program, say) without re-parsing.
 
 use std::any::Any;
 
