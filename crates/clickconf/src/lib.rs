@@ -10,6 +10,29 @@
 //! assert_eq!(graph.elements[0].name, "Idle@1");
 //! ```
 //!
+//! # Differences from Click
+//!
+//! * Undefined `$name`/`${name}` references in configuration strings are
+//!   errors ("undefined parameter '$x'"); Click leaves them as text. Quote
+//!   the `$` with single quotes to keep it; `$(...)` is always left alone.
+//! * A compound port used inside but not connected outside ("'c' input 0
+//!   unused") is a warning; connecting to a port the compound lacks ("'c'
+//!   has no input 1") is an error. Click makes both errors.
+//! * `require(library FILE)` is rejected: configurations are one text and
+//!   the core does no I/O. `provide(...)` is accepted and ignored.
+//! * `# LINE "FILE"` directives are accepted but do not renumber lines:
+//!   diagnostics always point at the text as given.
+//! * Parsing stops at the first syntax error (flattening reports all).
+//! * Limits against hostile input: nesting depth [`MAX_DEPTH`], port
+//!   numbers up to [`MAX_PORT`], [`MAX_TOTAL_PORTS`] listed ports,
+//!   [`MAX_ELEMENTS`] elements and [`MAX_CONNECTIONS`] connections after
+//!   expansion, and a cap on `$` expansion output.
+//! * [`args::unquote`] reports unterminated quotes and malformed `\<...>`
+//!   blocks, which Click silently accepts.
+//!
+//! Like Click (and unlike what one might expect), [`args::split_args`]
+//! does not treat parentheses as nesting: `f(a, b)` is two arguments.
+//!
 //! Key decision: parsing and flattening are separate steps with separate
 //! outputs — the parser needs no class list and produces a tree that prints
 //! back to equivalent text; flattening resolves names the way Click's lexer
