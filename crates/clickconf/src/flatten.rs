@@ -67,6 +67,10 @@ impl ClassLookup for Vec<String> {
 pub const MAX_ELEMENTS: usize = 1 << 17;
 /// Most connections a configuration may expand to.
 pub const MAX_CONNECTIONS: usize = 1 << 22;
+/// Classes whose configurations are scripts with their own `$variables`:
+/// undefined `$names` in them are left as written without complaint, as
+/// Click leaves them (Click's own `conf/script-*.click` rely on this).
+pub const SCRIPT_CLASSES: [&str; 2] = ["Script", "DriverManager"];
 /// Deepest `$variable` expansion (as Click).
 const MAX_VAR_DEPTH: u32 = 10;
 
@@ -1539,7 +1543,8 @@ impl Expander<'_, '_> {
                 ),
             );
         }
-        let undefined = st.undefined;
+        let scripted = matches!(&e.kind, Kind::Class(ClassRef::Primitive(c)) if SCRIPT_CLASSES.contains(&c.as_str()));
+        let undefined = if scripted { Vec::new() } else { st.undefined };
         let cspan = e.config_span;
         let exact = cspan.is_some_and(|s| s.len() == e.config.len());
         let ename = e.name.clone();

@@ -14,7 +14,9 @@
 //!
 //! * Undefined `$name`/`${name}` references in configuration strings are
 //!   errors ("undefined parameter '$x'"); Click leaves them as text. Quote
-//!   the `$` with single quotes to keep it; `$(...)` is always left alone.
+//!   the `$` with single quotes to keep it; `$(...)` is always left alone,
+//!   and so is everything in the arguments of [`SCRIPT_CLASSES`] (`Script`,
+//!   `DriverManager`), whose scripts have their own variables.
 //! * A compound port used inside but not connected outside ("'c' input 0
 //!   unused") is a warning; connecting to a port the compound lacks ("'c'
 //!   has no input 1") is an error. Click makes both errors.
@@ -51,7 +53,9 @@ mod span;
 
 pub use ast::Config;
 pub use diag::{Diagnostic, Severity};
-pub use flatten::{ClassLookup, MAX_CONNECTIONS, MAX_ELEMENTS, edit_distance, flatten};
+pub use flatten::{
+    ClassLookup, MAX_CONNECTIONS, MAX_ELEMENTS, SCRIPT_CLASSES, edit_distance, flatten,
+};
 pub use graph::{GraphConnection, GraphElement, Requirement, RouterGraph};
 pub use parser::{MAX_DEPTH, MAX_PORT, MAX_TOTAL_PORTS, parse, parse_file};
 pub use span::{FileId, SourceMap, Span};

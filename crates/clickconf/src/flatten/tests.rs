@@ -641,6 +641,19 @@ fn undefined_parameter() {
     assert_eq!((e[0].1, e[0].2), (1, 15));
     // '$(...)' is left alone (Script-style expansions).
     ok("Idle -> Print($(c.count)) -> Discard");
+    // Script's arguments have their own variables.
+    let classes = ["Script", "Idle"];
+    let g = load(
+        "s.click",
+        "Script(init x 0, set x $(sub 1000 $x), write s.rate $x)",
+        &classes,
+    )
+    .map_err(|(_, d)| d)
+    .unwrap();
+    assert_eq!(
+        g.elements[0].config,
+        "init x 0, set x $(sub 1000 $x), write s.rate $x"
+    );
 }
 
 #[test]
