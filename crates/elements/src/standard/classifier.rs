@@ -57,7 +57,8 @@
 //! ```
 
 use std::any::Any;
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::fmt::Write as _;
 
 use clickconf::args::{ArgError, Args};
@@ -113,7 +114,8 @@ impl Word {
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Clause {
     negated: bool,
-    /// Words with a non-zero mask, by increasing offset.
+    /// The words the clause's bytes touch, by increasing offset; a word
+    /// whose bytes are all wildcards has a zero mask (and always matches).
     words: Vec<Word>,
 }
 
@@ -217,9 +219,6 @@ fn parse_pattern(text: &str, slot: usize) -> Result<Pattern, String> {
                 m &= ((hv2 & hm2) << 4) | (lv2 & lm2);
             }
             v &= m;
-            if m == 0 {
-                continue;
-            }
             let at = offset + k as u32;
             let word_offset = at & !3;
             let shift = 8 * (3 - (at & 3));
@@ -237,10 +236,7 @@ fn parse_pattern(text: &str, slot: usize) -> Result<Pattern, String> {
         }
         clauses.push(Clause { negated, words });
     }
-    if clauses.is_empty() {
-        // An empty pattern has nothing to fail: it matches every packet.
-        return Ok(Pattern { clauses });
-    }
+    // An empty pattern has nothing to fail: it matches every packet.
     Ok(Pattern { clauses })
 }
 
@@ -291,71 +287,77 @@ struct Steps {
     start: Next,
 }
 
-/// Lays out one pattern's tests. Runs of positive clauses are merged into
-/// one word per offset and sorted by offset (as Click sorts its "and"
-/// chains); each negated clause keeps its place.
-fn lay_out(pattern: &Pattern) -> Steps {
-    enum Segment {
-        All(Vec<Word>),
-        NotAll(Vec<Word>),
+/// Lays out one pattern's tests in the order Click's program tests them:
+/// clause by clause, except that runs of positive clauses' words, and runs
+/// of one-word negated clauses, are sorted by (offset, mask, value), as
+/// Click's optimiser sorts its "and" chains. Click never moves the very
+/// first test of the first pattern, and neither does this, so that the
+/// programs print alike. Words with a zero mask are then left out: they
+/// always match.
+fn lay_out(pattern: &Pattern, first_pattern: bool) -> Steps {
+    #[derive(PartialEq)]
+    enum Kind {
+        Positive,
+        NegatedWords,
+        NegatedClause,
     }
-    let mut segments: Vec<Segment> = Vec::new();
-    let mut run: Vec<Word> = Vec::new();
+    let mut runs: Vec<(Kind, Vec<Word>)> = Vec::new();
+    for clause in &pattern.clauses {
+        let kind = match (clause.negated, clause.words.len()) {
+            (false, _) => Kind::Positive,
+            (true, 1) => Kind::NegatedWords,
+            (true, _) => Kind::NegatedClause,
+        };
+        match runs.last_mut() {
+            Some((k, words)) if *k == kind && kind != Kind::NegatedClause => {
+                words.extend_from_slice(&clause.words)
+            }
+            _ => runs.push((kind, clause.words.clone())),
+        }
+    }
+    for (i, (kind, words)) in runs.iter_mut().enumerate() {
+        if *kind != Kind::NegatedClause {
+            let pinned = usize::from(first_pattern && i == 0).min(words.len());
+            words[pinned..].sort();
+        }
+    }
+    // Segments: words that must all match, or words that must not all
+    // match (a negated clause).
+    let mut segments: Vec<(bool, Vec<Word>)> = Vec::new();
     let impossible = Steps {
         steps: Vec::new(),
         start: Next::Fail,
     };
-    let flush = |run: &mut Vec<Word>, segments: &mut Vec<Segment>| -> bool {
-        if run.is_empty() {
-            return true;
-        }
-        run.sort();
-        let mut merged: Vec<Word> = Vec::new();
-        for w in run.drain(..) {
-            match merged.last_mut() {
-                Some(m) if m.offset == w.offset => {
-                    let both = m.mask & w.mask;
-                    if m.value & both != w.value & both {
-                        return false; // contradictory: never matches
-                    }
-                    m.mask |= w.mask;
-                    m.value |= w.value;
+    for (kind, words) in runs {
+        let mut live = words;
+        match kind {
+            Kind::Positive => {
+                live.retain(|w| w.mask != 0);
+                if !live.is_empty() {
+                    segments.push((false, live));
                 }
-                _ => merged.push(w),
+            }
+            Kind::NegatedWords => {
+                for w in live {
+                    if w.mask == 0 {
+                        // The clause always matches; its negation never does.
+                        return impossible;
+                    }
+                    segments.push((true, vec![w]));
+                }
+            }
+            Kind::NegatedClause => {
+                live.retain(|w| w.mask != 0);
+                if live.is_empty() {
+                    return impossible;
+                }
+                segments.push((true, live));
             }
         }
-        segments.push(Segment::All(merged));
-        true
-    };
-    for clause in &pattern.clauses {
-        if clause.negated {
-            if clause.words.is_empty() {
-                // The clause always matches, so its negation never does.
-                return impossible;
-            }
-            if !flush(&mut run, &mut segments) {
-                return impossible;
-            }
-            segments.push(Segment::NotAll(clause.words.clone()));
-        } else {
-            run.extend_from_slice(&clause.words);
-        }
     }
-    if !flush(&mut run, &mut segments) {
-        return impossible;
-    }
-    let total: usize = segments
-        .iter()
-        .map(|s| match s {
-            Segment::All(w) | Segment::NotAll(w) => w.len(),
-        })
-        .sum();
+    let total: usize = segments.iter().map(|(_, w)| w.len()).sum();
     let mut steps = Vec::with_capacity(total);
-    for segment in &segments {
-        let (words, negated) = match segment {
-            Segment::All(w) => (w, false),
-            Segment::NotAll(w) => (w, true),
-        };
+    for (negated, words) in &segments {
         let end = steps.len() + words.len();
         let after = if end < total {
             Next::Step(end)
@@ -365,17 +367,17 @@ fn lay_out(pattern: &Pattern) -> Steps {
         for (k, &word) in words.iter().enumerate() {
             let next_in_clause = if k + 1 < words.len() {
                 Next::Step(steps.len() + 1)
-            } else if negated {
+            } else if *negated {
                 Next::Fail
             } else {
                 after
             };
-            let (pass, fail) = if negated {
-                (next_in_clause, after)
-            } else {
-                (next_in_clause, Next::Fail)
-            };
-            steps.push(Step { word, pass, fail });
+            let fail = if *negated { after } else { Next::Fail };
+            steps.push(Step {
+                word,
+                pass: next_in_clause,
+                fail,
+            });
         }
     }
     let start = if steps.is_empty() {
@@ -481,30 +483,36 @@ enum Target {
 }
 
 /// A compiled step, before encoding for the data path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Node {
     word: Word,
     yes: Target,
     no: Target,
 }
 
+/// Builds a decision DAG from laid-out patterns, skipping every test that
+/// the tests already taken on the way decide.
 struct Builder<'a> {
     patterns: &'a [Steps],
     /// For each pattern index p: the bits worth remembering while testing
     /// it, as union masks per offset, sorted by offset.
     relevant: Vec<Vec<(u32, u32)>>,
     nodes: Vec<Node>,
-    /// The (pattern, step) each node tests, for numbering.
+    /// The (pattern, step) each node was made for, to number steps by.
     origin: Vec<(usize, usize)>,
+    /// Subtrees already built, by state.
     memo: HashMap<(usize, Next, Knowledge), Target>,
-    limit: usize,
+    /// Nodes already made, so that equal subtrees are one.
+    unique: HashMap<Node, usize>,
+    /// States that may still be built before giving up.
+    budget: usize,
     overflow: bool,
 }
 
 impl Builder<'_> {
     /// Builds the subtree for "pattern `p`, at `next`, knowing `know`".
     fn build(&mut self, mut p: usize, mut next: Next, mut know: Knowledge) -> Target {
-        // Follow decided tests and failed patterns without making steps.
+        // Follow decided tests and failed patterns without making nodes.
         loop {
             if self.overflow {
                 return Target::Drop;
@@ -533,32 +541,47 @@ impl Builder<'_> {
                     if let Some(&t) = self.memo.get(&key) {
                         return t;
                     }
-                    if self.nodes.len() >= self.limit {
+                    if self.budget == 0 {
                         self.overflow = true;
                         return Target::Drop;
                     }
-                    let at = self.nodes.len();
-                    self.nodes.push(Node {
-                        word: step.word,
-                        yes: Target::Drop,
-                        no: Target::Drop,
-                    });
-                    self.origin.push((p, s));
+                    self.budget -= 1;
                     let yes = self.build(p, step.pass, key.2.with(step.word, true));
                     let no = self.build(p, step.fail, key.2.with(step.word, false));
-                    self.nodes[at].yes = yes;
-                    self.nodes[at].no = no;
-                    self.memo.insert(key, Target::Step(at));
-                    return Target::Step(at);
+                    let t = if yes == no {
+                        yes
+                    } else {
+                        self.intern(
+                            Node {
+                                word: step.word,
+                                yes,
+                                no,
+                            },
+                            (p, s),
+                        )
+                    };
+                    self.memo.insert(key, t);
+                    return t;
                 }
             }
         }
     }
+
+    fn intern(&mut self, node: Node, origin: (usize, usize)) -> Target {
+        if let Some(&i) = self.unique.get(&node) {
+            return Target::Step(i);
+        }
+        let i = self.nodes.len();
+        self.nodes.push(node);
+        self.origin.push(origin);
+        self.unique.insert(node, i);
+        Target::Step(i)
+    }
 }
 
-/// Builds the tree without cross-pattern optimisation: every step of
-/// every pattern, in order. Linear in size, made without recursion.
-fn build_chain(patterns: &[Steps]) -> (Vec<Node>, Target) {
+/// Every step of every pattern, in order, with no cross-pattern
+/// optimisation: linear in size and made without recursion.
+fn build_chain(patterns: &[Steps]) -> (Vec<Node>, Vec<(usize, usize)>, Target) {
     let mut base = Vec::with_capacity(patterns.len() + 1);
     let mut n = 0;
     for p in patterns {
@@ -580,47 +603,149 @@ fn build_chain(patterns: &[Steps]) -> (Vec<Node>, Target) {
         Next::Fail => entry[p + 1],
     };
     let mut nodes = Vec::with_capacity(n);
+    let mut origin = Vec::with_capacity(n);
     for (p, pattern) in patterns.iter().enumerate() {
-        for step in &pattern.steps {
+        for (s, step) in pattern.steps.iter().enumerate() {
             nodes.push(Node {
                 word: step.word,
                 yes: resolve(p, step.pass),
                 no: resolve(p, step.fail),
             });
+            origin.push((p, s));
         }
     }
-    let root = entry[0];
-    // Keep only nodes reachable from the root, renumbered in order.
-    prune_unreachable(nodes, root)
+    (nodes, origin, entry[0])
 }
 
-fn prune_unreachable(nodes: Vec<Node>, root: Target) -> (Vec<Node>, Target) {
+/// Puts the nodes reachable from `root` in an order where every jump goes
+/// forward, choosing among the ready nodes by (pattern, step) as Click's
+/// program lists its steps. The root becomes step 0.
+fn order(nodes: &[Node], origin: &[(usize, usize)], root: Target) -> (Vec<Node>, Target) {
+    let n = nodes.len();
+    let succ = |node: &Node| {
+        [node.yes, node.no].into_iter().filter_map(|t| match t {
+            Target::Step(j) if j < n => Some(j),
+            _ => None,
+        })
+    };
+    let mut reachable = vec![false; n];
+    let mut stack: Vec<usize> = match root {
+        Target::Step(r) if r < n => vec![r],
+        _ => Vec::new(),
+    };
+    while let Some(i) = stack.pop() {
+        if !std::mem::replace(&mut reachable[i], true) {
+            stack.extend(succ(&nodes[i]));
+        }
+    }
+    let mut indegree = vec![0usize; n];
+    for i in (0..n).filter(|&i| reachable[i]) {
+        for j in succ(&nodes[i]) {
+            indegree[j] += 1;
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<((usize, usize), usize)>> = (0..n)
+        .filter(|&i| reachable[i] && indegree[i] == 0)
+        .map(|i| Reverse((origin[i], i)))
+        .collect();
+    let mut new_index = vec![usize::MAX; n];
+    let mut sorted = Vec::with_capacity(n);
+    while let Some(Reverse((_, i))) = ready.pop() {
+        new_index[i] = sorted.len();
+        sorted.push(i);
+        for j in succ(&nodes[i]) {
+            indegree[j] -= 1;
+            if indegree[j] == 0 {
+                ready.push(Reverse((origin[j], j)));
+            }
+        }
+    }
+    let map = |t: Target| match t {
+        Target::Step(j) => match new_index.get(j) {
+            Some(&k) if k != usize::MAX => Target::Step(k),
+            _ => Target::Drop,
+        },
+        other => other,
+    };
+    let out = sorted
+        .iter()
+        .map(|&i| Node {
+            word: nodes[i].word,
+            yes: map(nodes[i].yes),
+            no: map(nodes[i].no),
+        })
+        .collect();
+    (out, map(root))
+}
+
+/// Final clean-up of an ordered program (every jump forward):
+///
+/// - a step whose "yes" leads to a step on the same word with the same
+///   "no" is merged with it into one compare (as Click combines them);
+/// - equal steps become one, and a step whose two jumps agree is skipped;
+/// - steps no longer reachable are removed.
+fn tidy(mut nodes: Vec<Node>, root: Target) -> (Vec<Node>, Target) {
+    for i in (0..nodes.len()).rev() {
+        while let Target::Step(j) = nodes[i].yes {
+            let (a, b) = (nodes[i], nodes[j]);
+            let compatible = (a.word.value ^ b.word.value) & a.word.mask & b.word.mask == 0;
+            if b.word.offset != a.word.offset || b.no != a.no || !compatible {
+                break;
+            }
+            nodes[i].word.mask |= b.word.mask;
+            nodes[i].word.value |= b.word.value;
+            nodes[i].yes = b.yes;
+        }
+    }
+    // Canonical target of each node, from the last (whose jumps are all
+    // terminal or already canonical) to the first.
+    let mut canon: Vec<Target> = vec![Target::Drop; nodes.len()];
+    let mut seen: HashMap<Node, usize> = HashMap::new();
+    for i in (0..nodes.len()).rev() {
+        let c = |t: Target| match t {
+            Target::Step(j) => canon[j],
+            other => other,
+        };
+        let node = Node {
+            word: nodes[i].word,
+            yes: c(nodes[i].yes),
+            no: c(nodes[i].no),
+        };
+        nodes[i] = node;
+        canon[i] = if node.yes == node.no {
+            node.yes
+        } else {
+            Target::Step(*seen.entry(node).or_insert(i))
+        };
+    }
+    let root = match root {
+        Target::Step(r) => canon[r],
+        other => other,
+    };
+    // Keep what the root reaches, in order.
     let mut reachable = vec![false; nodes.len()];
     if let Target::Step(r) = root {
         reachable[r] = true;
     }
     for i in 0..nodes.len() {
-        if !reachable[i] {
-            continue;
-        }
-        for t in [nodes[i].yes, nodes[i].no] {
-            if let Target::Step(j) = t
-                && let Some(r) = reachable.get_mut(j)
-            {
-                *r = true;
+        if reachable[i] {
+            for t in [nodes[i].yes, nodes[i].no] {
+                if let Target::Step(j) = t {
+                    reachable[j] = true;
+                }
             }
         }
     }
-    let mut renumber = vec![0usize; nodes.len()];
+    let mut new_index = vec![0usize; nodes.len()];
     let mut kept = Vec::new();
     for (i, node) in nodes.iter().enumerate() {
         if reachable[i] {
-            renumber[i] = kept.len();
+            new_index[i] = kept.len();
             kept.push(*node);
         }
     }
     let map = |t: Target| match t {
-        Target::Step(j) => Target::Step(renumber[j]),
+        Target::Step(j) => Target::Step(new_index[j]),
         other => other,
     };
     for node in &mut kept {
@@ -630,29 +755,20 @@ fn prune_unreachable(nodes: Vec<Node>, root: Target) -> (Vec<Node>, Target) {
     (kept, map(root))
 }
 
-/// Renumbers nodes by the (pattern, step) they test, as Click's program
-/// lists its steps; ties keep the order they were made in. Every jump goes
-/// to a later (pattern, step), so jumps stay forward.
-fn renumber(nodes: Vec<Node>, origin: &[(usize, usize)], root: Target) -> (Vec<Node>, Target) {
-    let mut order: Vec<usize> = (0..nodes.len()).collect();
-    order.sort_by_key(|&i| (origin[i], i));
-    let mut new_index = vec![0usize; nodes.len()];
-    for (new, &old) in order.iter().enumerate() {
-        new_index[old] = new;
-    }
-    let map = |t: Target| match t {
-        Target::Step(j) => Target::Step(new_index[j]),
-        other => other,
+/// True when every jump of `nodes` goes to a later step and the root is
+/// step 0 (or a terminal): the data path then always ends.
+fn runs_forward(nodes: &[Node], root: Target) -> bool {
+    let root_ok = match root {
+        Target::Step(r) => r == 0,
+        _ => nodes.is_empty(),
     };
-    let renumbered = order
-        .iter()
-        .map(|&old| Node {
-            word: nodes[old].word,
-            yes: map(nodes[old].yes),
-            no: map(nodes[old].no),
+    root_ok
+        && nodes.iter().enumerate().all(|(i, n)| {
+            [n.yes, n.no].iter().all(|t| match *t {
+                Target::Step(j) => j > i && j < nodes.len(),
+                _ => true,
+            })
         })
-        .collect();
-    (renumbered, map(root))
 }
 
 /// Merges (offset, mask) pairs into one union mask per offset, sorted.
@@ -671,12 +787,15 @@ fn union_masks(mut masks: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
 /// Compiles parsed patterns into a decision tree.
 ///
 /// First try: carry what earlier tests showed across patterns, as far as
-/// any later pattern can use it. If that tree grows too big (patterns that
-/// test many overlapping bytes), carry only what the next pattern itself
-/// can use; if that is still too big, fall back to testing every pattern in
-/// turn.
+/// any later pattern can use it. If that grows too big (many patterns that
+/// test overlapping bytes), carry only what the next pattern itself can
+/// use; if that is still too big, test every pattern in turn.
 fn compile(patterns: &[Pattern]) -> Program {
-    let laid: Vec<Steps> = patterns.iter().map(lay_out).collect();
+    let laid: Vec<Steps> = patterns
+        .iter()
+        .enumerate()
+        .map(|(i, p)| lay_out(p, i == 0))
+        .collect();
     let total: usize = laid.iter().map(|s| s.steps.len()).sum();
     let own = |p: &Steps| -> Vec<(u32, u32)> {
         p.steps
@@ -702,17 +821,23 @@ fn compile(patterns: &[Pattern]) -> Program {
             nodes: Vec::new(),
             origin: Vec::new(),
             memo: HashMap::new(),
-            limit: 4 * total + 64,
+            unique: HashMap::new(),
+            budget: 16 * total + 256,
             overflow: false,
         };
         let start = laid.first().map_or(Next::Fail, |s| s.start);
         let root = b.build(0, start, Knowledge::default());
         if !b.overflow {
-            let (nodes, root) = renumber(b.nodes, &b.origin, root);
-            return Program::new(nodes, root);
+            let (nodes, root) = order(&b.nodes, &b.origin, root);
+            let (nodes, root) = tidy(nodes, root);
+            if runs_forward(&nodes, root) {
+                return Program::new(nodes, root);
+            }
         }
     }
-    let (nodes, root) = build_chain(&laid);
+    let (nodes, origin, root) = build_chain(&laid);
+    let (nodes, root) = order(&nodes, &origin, root);
+    let (nodes, root) = tidy(nodes, root);
     Program::new(nodes, root)
 }
 
@@ -756,21 +881,13 @@ pub struct Program {
 }
 
 impl Program {
+    /// A program from ordered steps (see [`runs_forward`]); one whose
+    /// jumps could loop is refused and drops every packet instead (the
+    /// compiler never makes one).
     fn new(nodes: Vec<Node>, root: Target) -> Program {
         let (nodes, all) = match root {
-            Target::Step(0) => (nodes, None),
-            Target::Step(_) => {
-                // Not produced by the builders; renumber to be safe.
-                let (n, r) = prune_unreachable(nodes, root);
-                (
-                    n,
-                    if matches!(r, Target::Step(0)) {
-                        None
-                    } else {
-                        Some(encode(r))
-                    },
-                )
-            }
+            _ if !runs_forward(&nodes, root) => (Vec::new(), Some(DROP)),
+            Target::Step(_) => (nodes, None),
             other => (Vec::new(), Some(encode(other))),
         };
         let insns = nodes
@@ -1224,8 +1341,10 @@ mod tests {
         ) {
             let parsed: Vec<Pattern> = patterns.iter().enumerate().map(|(i, p)| parse_pattern(p, i).unwrap()).collect();
             let prog = compile(&parsed);
-            let laid: Vec<Steps> = parsed.iter().map(lay_out).collect();
-            let (chain, root) = build_chain(&laid);
+            let laid: Vec<Steps> = parsed.iter().enumerate().map(|(i, p)| lay_out(p, i == 0)).collect();
+            let (chain, origin, root) = build_chain(&laid);
+            let (chain, root) = order(&chain, &origin, root);
+            let (chain, root) = tidy(chain, root);
             let chain = Program::new(chain, root);
             for data in &packets {
                 let want = parsed.iter().position(|p| pattern_matches(p, data));
