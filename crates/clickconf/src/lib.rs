@@ -50,6 +50,7 @@ pub mod lexer;
 mod parser;
 mod print;
 mod span;
+mod vars;
 
 pub use ast::Config;
 pub use diag::{Diagnostic, Severity};
