@@ -106,6 +106,14 @@ pub enum Reason {
     BadSource = 5,
 }
 
+/// What [`CheckIPHeader::check`] finds in a valid header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Valid {
+    pub header_len: usize,
+    pub total_len: usize,
+    pub dst: Ipv4Addr,
+}
+
 /// Click's texts for the reasons, as `drop_details` prints them.
 const REASON_TEXTS: [&str; 6] = [
     "tiny packet",
@@ -232,15 +240,15 @@ impl CheckIPHeader {
         })
     }
 
-    /// Checks the IPv4 header at the element's offset in `data`; returns
-    /// the header length and total length of a valid header.
-    pub fn check(&self, data: &[u8]) -> Result<(usize, usize), Reason> {
-        let bytes = data
-            .get(self.offset..)
-            .filter(|ip| ip.len() >= IP_MIN_HEADER)
+    /// Checks the IPv4 header at the element's offset in `data`.
+    #[inline(always)]
+    pub fn check(&self, data: &[u8]) -> Result<Valid, Reason> {
+        let bytes = data.get(self.offset..).unwrap_or_default();
+        let fixed = bytes
+            .first_chunk::<IP_MIN_HEADER>()
             .ok_or(Reason::TinyPacket)?;
-        // At least the fixed header is there, so its accessors cannot panic.
-        let ip = Ipv4Packet::new_unchecked(bytes);
+        // A view of the fixed header: its accessors cannot panic.
+        let ip = Ipv4Packet::new_unchecked(fixed);
         if ip.version() != 4 {
             return Err(Reason::BadVersion);
         }
@@ -253,16 +261,28 @@ impl CheckIPHeader {
             return Err(Reason::BadLength);
         }
         // hlen <= len <= bytes.len(): the header is inside the packet.
-        if self.checksum && !bytes.get(..hlen).is_some_and(header_checksum_ok) {
-            return Err(Reason::BadChecksum);
+        if self.checksum {
+            let ok = if hlen == IP_MIN_HEADER {
+                fixed_header_checksum_ok(fixed)
+            } else {
+                bytes.get(..hlen).is_some_and(checksum::verify)
+            };
+            if !ok {
+                return Err(Reason::BadChecksum);
+            }
         }
+        let dst = ip.dst_addr();
         if !self.bad_src.is_empty()
             && self.bad_src.contains(&ip.src_addr())
-            && !self.good_dst.contains(&ip.dst_addr())
+            && !self.good_dst.contains(&dst)
         {
             return Err(Reason::BadSource);
         }
-        Ok((hlen, len))
+        Ok(Valid {
+            header_len: hlen,
+            total_len: len,
+            dst,
+        })
     }
 
     fn invalid(&mut self, reason: Reason) -> Verdict {
@@ -278,17 +298,14 @@ impl CheckIPHeader {
     }
 }
 
-/// True when an IPv4 header (its checksum field included) sums to 0xffff.
+/// True when a 20-byte IPv4 header (its checksum field included) sums to
+/// 0xffff.
 ///
-/// The common 20-byte header is summed as five native-endian 32-bit words
-/// (the one's-complement sum does not depend on byte order, and 0xffff is
-/// its own byte swap); that is several times faster than the general sum,
-/// which is built for long payloads. Other lengths use the general sum.
-#[inline]
-fn header_checksum_ok(header: &[u8]) -> bool {
-    let Ok(h) = <&[u8; 20]>::try_from(header) else {
-        return checksum::verify(header);
-    };
+/// Summed as five native-endian 32-bit words (the one's-complement sum
+/// does not depend on byte order, and 0xffff is its own byte swap), which
+/// is several times faster than the general sum, built for long payloads.
+#[inline(always)]
+fn fixed_header_checksum_ok(h: &[u8; IP_MIN_HEADER]) -> bool {
     let w = |i: usize| u64::from(u32::from_ne_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]));
     let mut s = w(0) + w(4) + w(8) + w(12) + w(16);
     s = (s & 0xffff_ffff) + (s >> 32);
@@ -305,23 +322,18 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
 impl SimpleAction for CheckIPHeader {
     #[inline]
     fn action(&mut self, packet: &mut Packet) -> Verdict {
-        let (hlen, len) = match self.check(packet.data()) {
+        let valid = match self.check(packet.data()) {
             Ok(v) => v,
             Err(reason) => return self.invalid(reason),
         };
-        let offset = self.offset;
-        let data = packet.data();
-        let dst = match data.get(offset..) {
-            Some(ip) if ip.len() >= IP_MIN_HEADER => Ipv4Packet::new_unchecked(ip).dst_addr(),
-            _ => return self.invalid(Reason::TinyPacket),
-        };
-        let plen = data.len() - offset;
-        packet.set_network_header(offset, hlen);
-        if plen > len {
-            // Cannot fail: plen - len bytes are there to take.
-            let _ = packet.take(plen - len);
+        // check() saw total_len <= len - offset.
+        let extra = packet.len() - self.offset - valid.total_len;
+        packet.set_network_header(self.offset, valid.header_len);
+        if extra > 0 {
+            // Cannot fail: the extra bytes are there to take.
+            let _ = packet.take(extra);
         }
-        packet.anno_mut().set_dst_ip(dst);
+        packet.anno_mut().set_dst_ip(valid.dst);
         Verdict::Pass
     }
 
@@ -350,6 +362,12 @@ mod tests {
         assert_accounted, configure, ether_ip, fix_checksum, ipv4_udp, run_through,
     };
     use proptest::prelude::*;
+
+    impl CheckIPHeader {
+        fn check_lens(&self, data: &[u8]) -> Result<(usize, usize), Reason> {
+            self.check(data).map(|v| (v.header_len, v.total_len))
+        }
+    }
 
     fn element(config: &str, noutputs: usize) -> CheckIPHeader {
         configure(config, |a| CheckIPHeader::configure(a, noutputs)).expect("configures")
@@ -440,8 +458,8 @@ mod tests {
     fn checksum_false_skips_the_checksum() {
         let mut b = ipv4_udp(64, [10, 0, 0, 1], [10, 0, 0, 2]);
         b[10] ^= 0xff;
-        assert_eq!(element("", 1).check(&b), Err(Reason::BadChecksum));
-        assert_eq!(element("CHECKSUM false", 1).check(&b), Ok((20, 28)));
+        assert_eq!(element("", 1).check_lens(&b), Err(Reason::BadChecksum));
+        assert_eq!(element("CHECKSUM false", 1).check_lens(&b), Ok((20, 28)));
     }
 
     #[test]
@@ -470,23 +488,23 @@ mod tests {
             [Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(192, 168, 1, 1)]
         );
         let from_bcast = ipv4_udp(64, [10, 0, 0, 255], [10, 0, 0, 7]);
-        assert_eq!(e.check(&from_bcast), Err(Reason::BadSource));
+        assert_eq!(e.check_lens(&from_bcast), Err(Reason::BadSource));
         let to_us = ipv4_udp(64, [10, 0, 0, 255], [10, 0, 0, 1]);
-        assert_eq!(e.check(&to_us), Ok((20, 28)));
+        assert_eq!(e.check_lens(&to_us), Ok((20, 28)));
         let zero = ipv4_udp(64, [0, 0, 0, 0], [8, 8, 8, 8]);
-        assert_eq!(e.check(&zero), Err(Reason::BadSource));
+        assert_eq!(e.check_lens(&zero), Err(Reason::BadSource));
 
         let e = element("BADSRC 1.2.3.4 5.6.7.8, GOODDST 9.9.9.9", 1);
         assert_eq!(
-            e.check(&ipv4_udp(1, [5, 6, 7, 8], [1, 1, 1, 1])),
+            e.check_lens(&ipv4_udp(1, [5, 6, 7, 8], [1, 1, 1, 1])),
             Err(Reason::BadSource)
         );
         assert_eq!(
-            e.check(&ipv4_udp(1, [5, 6, 7, 8], [9, 9, 9, 9])),
+            e.check_lens(&ipv4_udp(1, [5, 6, 7, 8], [9, 9, 9, 9])),
             Ok((20, 28))
         );
         assert_eq!(
-            e.check(&ipv4_udp(1, [0, 0, 0, 0], [1, 1, 1, 1])),
+            e.check_lens(&ipv4_udp(1, [0, 0, 0, 0], [1, 1, 1, 1])),
             Ok((20, 28))
         );
     }
@@ -522,11 +540,11 @@ mod tests {
         ip[20] = 1; // NOP option
         fix_checksum(&mut ip);
         let mut e = element("", 1);
-        assert_eq!(e.check(&ip), Ok((24, 24)));
+        assert_eq!(e.check_lens(&ip), Ok((24, 24)));
         let (_, p) = verdict(&mut e, &ip);
         assert_eq!(p.anno().transport_header(), Some(p.data_offset() + 24));
         ip[21] = 1;
-        assert_eq!(e.check(&ip), Err(Reason::BadChecksum));
+        assert_eq!(e.check_lens(&ip), Err(Reason::BadChecksum));
     }
 
     proptest! {
@@ -538,7 +556,7 @@ mod tests {
                 h[0] = 0x45;
                 fix_checksum(&mut h);
             }
-            prop_assert_eq!(header_checksum_ok(&h), checksum::verify(&h));
+            prop_assert_eq!(fixed_header_checksum_ok(&h.clone().try_into().unwrap()), checksum::verify(&h));
         }
 
         #[test]
