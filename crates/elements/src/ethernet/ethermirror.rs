@@ -11,6 +11,12 @@
 //! with the next six (source address), in place, so the frame is addressed
 //! back to its sender. Nothing else changes.
 //!
+//! ## Arguments
+//! None.
+//!
+//! ## Handlers
+//! None besides the generic ones.
+//!
 //! ## Differences from Click
 //! None in what leaves the element. A packet shorter than 12 bytes is
 //! mirrored as if zeros followed its end, and keeps its length (Click swaps

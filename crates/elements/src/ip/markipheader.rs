@@ -16,6 +16,9 @@
 //! - `OFFSET` (integer, default 0): where the IP header starts. May be
 //!   negative, to mark a header already stripped off the front.
 //!
+//! ## Handlers
+//! None besides the generic ones.
+//!
 //! ## Differences from Click
 //! When the packet ends before OFFSET, its IHL byte reads as zero (Click
 //! reads whatever memory follows, usually zeros), so the transport header is
