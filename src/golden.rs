@@ -89,13 +89,18 @@ pub fn run_case(case: &Path) -> Result<Vec<String>, String> {
         .unwrap_or_default();
     expected_files.sort();
     for file in expected_files {
-        let Some(fname) = file.file_name() else { continue };
+        let Some(fname) = file.file_name() else {
+            continue;
+        };
         if fname == "handlers" {
             let text = std::fs::read_to_string(&file).map_err(|e| e.to_string())?;
             for (handler, want) in parse_handlers(&text) {
                 match router.read_handler(&handler) {
                     Ok(got) if got.trim_end_matches('\n') == want => {}
-                    Ok(got) => problems.push(format!("{handler}: expected {want:?}, got {:?}", got.trim_end_matches('\n'))),
+                    Ok(got) => problems.push(format!(
+                        "{handler}: expected {want:?}, got {:?}",
+                        got.trim_end_matches('\n')
+                    )),
                     Err(e) => problems.push(format!("{handler}: {e}")),
                 }
             }
@@ -105,7 +110,12 @@ pub fn run_case(case: &Path) -> Result<Vec<String>, String> {
         match std::fs::read(out_dir.join(fname)) {
             Ok(got) if got == want => {}
             Ok(got) => {
-                let mut m = format!("{}: output differs ({} bytes, expected {})", fname.to_string_lossy(), got.len(), want.len());
+                let mut m = format!(
+                    "{}: output differs ({} bytes, expected {})",
+                    fname.to_string_lossy(),
+                    got.len(),
+                    want.len()
+                );
                 if let Some(at) = got.iter().zip(&want).position(|(a, b)| a != b) {
                     let _ = write!(m, ", first difference at byte {at}");
                 }
@@ -125,6 +135,12 @@ mod tests {
     #[test]
     fn handler_blocks() {
         let h = parse_handlers("### c.count\n5\n### q.ports\n1 input\npush\n");
-        assert_eq!(h, vec![("c.count".into(), "5".into()), ("q.ports".into(), "1 input\npush".into())]);
+        assert_eq!(
+            h,
+            vec![
+                ("c.count".into(), "5".into()),
+                ("q.ports".into(), "1 input\npush".into())
+            ]
+        );
     }
 }

@@ -9,9 +9,17 @@ fn golden_cases() {
     for case in &cases {
         match switchyard::golden::run_case(case) {
             Ok(problems) if problems.is_empty() => {}
-            Ok(problems) => failures.push(format!("{}:\n  {}", case.display(), problems.join("\n  "))),
+            Ok(problems) => {
+                failures.push(format!("{}:\n  {}", case.display(), problems.join("\n  ")))
+            }
             Err(e) => failures.push(format!("{}: {e}", case.display())),
         }
     }
-    assert!(failures.is_empty(), "{} of {} golden cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} golden cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }

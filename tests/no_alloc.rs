@@ -48,7 +48,9 @@ const WARMUP_ROUNDS: usize = 200;
 
 fn frame() -> String {
     // Ethernet/IPv4/UDP, 64 bytes, valid IP checksum, TTL 64.
-    let mut hex = String::from("\\<020000000002 020000000001 0800 4500 0032 0000 0000 4011 66b9 0a000001 0a000002 04d2 162e 001e 0000");
+    let mut hex = String::from(
+        "\\<020000000002 020000000001 0800 4500 0032 0000 0000 4011 66b9 0a000001 0a000002 04d2 162e 001e 0000",
+    );
     for i in 0..22u8 {
         hex.push_str(&format!(" {i:02x}"));
     }
@@ -72,12 +74,17 @@ fn a_million_packets_without_allocating() {
         PACKETS + 256 * WARMUP_ROUNDS as u64
     );
     let registry = elements::registry();
-    let router = Router::from_text("<no_alloc>", &config, &registry).unwrap_or_else(|e| panic!("{}", e.render()));
+    let router = Router::from_text("<no_alloc>", &config, &registry)
+        .unwrap_or_else(|e| panic!("{}", e.render()));
     let mut stepper = router.stepper();
     for _ in 0..WARMUP_ROUNDS {
         stepper.step();
     }
-    let before = router.read_handler("out.count").unwrap().parse::<u64>().unwrap();
+    let before = router
+        .read_handler("out.count")
+        .unwrap()
+        .parse::<u64>()
+        .unwrap();
     COUNTING.store(true, Ordering::SeqCst);
     let mut rounds = 0u64;
     while stepper.step() == TaskStatus::Worked && rounds < 100_000 {
@@ -85,7 +92,20 @@ fn a_million_packets_without_allocating() {
     }
     COUNTING.store(false, Ordering::SeqCst);
     let allocations = ALLOCATIONS.load(Ordering::SeqCst);
-    let after = router.read_handler("out.count").unwrap().parse::<u64>().unwrap();
-    assert!(after - before >= PACKETS, "only {} packets went through", after - before);
-    assert_eq!(allocations, 0, "{allocations} heap allocations while {} packets went through", after - before);
+    let after = router
+        .read_handler("out.count")
+        .unwrap()
+        .parse::<u64>()
+        .unwrap();
+    assert!(
+        after - before >= PACKETS,
+        "only {} packets went through",
+        after - before
+    );
+    assert_eq!(
+        allocations,
+        0,
+        "{allocations} heap allocations while {} packets went through",
+        after - before
+    );
 }

@@ -12,37 +12,153 @@ use proptest::prelude::*;
 
 /// (class, configuration, whether `x` duplicates or makes packets)
 const SAMPLES: &[(&str, &str, bool)] = &[
-    ("Counter", "in :: Counter -> x :: Counter -> Discard; Idle -> in", false),
+    (
+        "Counter",
+        "in :: Counter -> x :: Counter -> Discard; Idle -> in",
+        false,
+    ),
     ("Discard", "Idle -> in :: Null -> x :: Discard", false),
-    ("Queue", "Idle -> in :: Null -> x :: Queue(100) -> Discard", false),
-    ("SimpleQueue", "Idle -> in :: Null -> x :: SimpleQueue(5) -> Discard", false),
-    ("Unqueue", "Idle -> in :: Queue(50) -> x :: Unqueue -> Discard", false),
+    (
+        "Queue",
+        "Idle -> in :: Null -> x :: Queue(100) -> Discard",
+        false,
+    ),
+    (
+        "SimpleQueue",
+        "Idle -> in :: Null -> x :: SimpleQueue(5) -> Discard",
+        false,
+    ),
+    (
+        "Unqueue",
+        "Idle -> in :: Queue(50) -> x :: Unqueue -> Discard",
+        false,
+    ),
     ("Null", "Idle -> in :: Null -> x :: Null -> Discard", false),
-    ("Tee", "Idle -> in :: Null -> x :: Tee(3); x[0] -> Discard; x[1] -> Discard; x[2] -> Discard", true),
-    ("Paint", "Idle -> in :: Null -> x :: Paint(3) -> Discard", false),
-    ("PaintSwitch", "Idle -> in :: Null -> x :: PaintSwitch; x[0] -> Discard; x[1] -> Discard", false),
-    ("PullTee", "Idle -> in :: Queue(50) -> x :: PullTee -> Discard; x[1] -> Discard", true),
-    ("PaintTee", "Idle -> in :: Null -> x :: PaintTee(0); x[0] -> Discard; x[1] -> Discard", true),
-    ("Strip", "Idle -> in :: Null -> x :: Strip(14) -> Discard", false),
-    ("Unstrip", "Idle -> in :: Null -> x :: Unstrip(14) -> Discard", false),
-    ("StripToNetworkHeader", "Idle -> in :: MarkIPHeader(14) -> x :: StripToNetworkHeader -> Discard", false),
-    ("Classifier", "Idle -> in :: Null -> x :: Classifier(12/0800, 12/0806 20/0001, !12/86dd 14/45%f0, -); x[0] -> Discard; x[1] -> Discard; x[2] -> Discard; x[3] -> Discard", false),
-    ("CheckIPHeader", "Idle -> in :: Strip(14) -> x :: CheckIPHeader -> Discard", false),
-    ("CheckIPHeader-2out", "Idle -> in :: Strip(14) -> x :: CheckIPHeader; x[0] -> Discard; x[1] -> Discard", false),
-    ("MarkIPHeader", "Idle -> in :: Null -> x :: MarkIPHeader(14) -> Discard", false),
-    ("DecIPTTL", "Idle -> in :: MarkIPHeader(14) -> x :: DecIPTTL; x[0] -> Discard; x[1] -> Discard", false),
-    ("DecIPTTL-unchecked", "Idle -> in :: Null -> x :: DecIPTTL -> Discard", false),
-    ("EtherMirror", "Idle -> in :: Null -> x :: EtherMirror -> Discard", false),
-    ("EtherEncap", "Idle -> in :: Null -> x :: EtherEncap(0x0800, 00:01:02:03:04:05, 0a:0b:0c:0d:0e:0f) -> Discard", false),
-    ("EtherRewrite", "Idle -> in :: Null -> x :: EtherRewrite(00:01:02:03:04:05, 0a:0b:0c:0d:0e:0f) -> Discard", false),
-    ("StoreData", "Idle -> in :: Null -> x :: StoreData(12, \\<86dd>) -> Discard", false),
-    ("Switch", "Idle -> in :: Null -> x :: Switch(1); x[0] -> Discard; x[1] -> Discard", false),
-    ("RoundRobinSched", "Idle -> in :: Queue(50) -> x :: RoundRobinSched -> Discard; Idle -> Queue -> [1]x", false),
-    ("PrioSched", "Idle -> in :: Queue(50) -> x :: PrioSched -> Discard; Idle -> Queue -> [1]x", false),
-    ("RatedUnqueue", "Idle -> in :: Queue(50) -> x :: RatedUnqueue(1000000) -> Discard", false),
-    ("AverageCounter", "Idle -> in :: Null -> x :: AverageCounter -> Discard", false),
-    ("Print", "Idle -> in :: Null -> x :: Print(robust, ACTIVE false) -> Discard", false),
-    ("ToDump", "Idle -> in :: Null -> x :: ToDump(/dev/null)", false),
+    (
+        "Tee",
+        "Idle -> in :: Null -> x :: Tee(3); x[0] -> Discard; x[1] -> Discard; x[2] -> Discard",
+        true,
+    ),
+    (
+        "Paint",
+        "Idle -> in :: Null -> x :: Paint(3) -> Discard",
+        false,
+    ),
+    (
+        "PaintSwitch",
+        "Idle -> in :: Null -> x :: PaintSwitch; x[0] -> Discard; x[1] -> Discard",
+        false,
+    ),
+    (
+        "PullTee",
+        "Idle -> in :: Queue(50) -> x :: PullTee -> Discard; x[1] -> Discard",
+        true,
+    ),
+    (
+        "PaintTee",
+        "Idle -> in :: Null -> x :: PaintTee(0); x[0] -> Discard; x[1] -> Discard",
+        true,
+    ),
+    (
+        "Strip",
+        "Idle -> in :: Null -> x :: Strip(14) -> Discard",
+        false,
+    ),
+    (
+        "Unstrip",
+        "Idle -> in :: Null -> x :: Unstrip(14) -> Discard",
+        false,
+    ),
+    (
+        "StripToNetworkHeader",
+        "Idle -> in :: MarkIPHeader(14) -> x :: StripToNetworkHeader -> Discard",
+        false,
+    ),
+    (
+        "Classifier",
+        "Idle -> in :: Null -> x :: Classifier(12/0800, 12/0806 20/0001, !12/86dd 14/45%f0, -); x[0] -> Discard; x[1] -> Discard; x[2] -> Discard; x[3] -> Discard",
+        false,
+    ),
+    (
+        "CheckIPHeader",
+        "Idle -> in :: Strip(14) -> x :: CheckIPHeader -> Discard",
+        false,
+    ),
+    (
+        "CheckIPHeader-2out",
+        "Idle -> in :: Strip(14) -> x :: CheckIPHeader; x[0] -> Discard; x[1] -> Discard",
+        false,
+    ),
+    (
+        "MarkIPHeader",
+        "Idle -> in :: Null -> x :: MarkIPHeader(14) -> Discard",
+        false,
+    ),
+    (
+        "DecIPTTL",
+        "Idle -> in :: MarkIPHeader(14) -> x :: DecIPTTL; x[0] -> Discard; x[1] -> Discard",
+        false,
+    ),
+    (
+        "DecIPTTL-unchecked",
+        "Idle -> in :: Null -> x :: DecIPTTL -> Discard",
+        false,
+    ),
+    (
+        "EtherMirror",
+        "Idle -> in :: Null -> x :: EtherMirror -> Discard",
+        false,
+    ),
+    (
+        "EtherEncap",
+        "Idle -> in :: Null -> x :: EtherEncap(0x0800, 00:01:02:03:04:05, 0a:0b:0c:0d:0e:0f) -> Discard",
+        false,
+    ),
+    (
+        "EtherRewrite",
+        "Idle -> in :: Null -> x :: EtherRewrite(00:01:02:03:04:05, 0a:0b:0c:0d:0e:0f) -> Discard",
+        false,
+    ),
+    (
+        "StoreData",
+        "Idle -> in :: Null -> x :: StoreData(12, \\<86dd>) -> Discard",
+        false,
+    ),
+    (
+        "Switch",
+        "Idle -> in :: Null -> x :: Switch(1); x[0] -> Discard; x[1] -> Discard",
+        false,
+    ),
+    (
+        "RoundRobinSched",
+        "Idle -> in :: Queue(50) -> x :: RoundRobinSched -> Discard; Idle -> Queue -> [1]x",
+        false,
+    ),
+    (
+        "PrioSched",
+        "Idle -> in :: Queue(50) -> x :: PrioSched -> Discard; Idle -> Queue -> [1]x",
+        false,
+    ),
+    (
+        "RatedUnqueue",
+        "Idle -> in :: Queue(50) -> x :: RatedUnqueue(1000000) -> Discard",
+        false,
+    ),
+    (
+        "AverageCounter",
+        "Idle -> in :: Null -> x :: AverageCounter -> Discard",
+        false,
+    ),
+    (
+        "Print",
+        "Idle -> in :: Null -> x :: Print(robust, ACTIVE false) -> Discard",
+        false,
+    ),
+    (
+        "ToDump",
+        "Idle -> in :: Null -> x :: ToDump(/dev/null)",
+        false,
+    ),
 ];
 
 fn registry() -> engine::Registry {
@@ -69,18 +185,29 @@ fn every_registered_class_has_a_sample() {
     let mut missing = Vec::new();
     for class in reg.classes() {
         let name = class.spec.class;
-        let covered = SAMPLES.iter().any(|(n, _, _)| *n == name || n.starts_with(&format!("{name}-")));
+        let covered = SAMPLES
+            .iter()
+            .any(|(n, _, _)| *n == name || n.starts_with(&format!("{name}-")));
         let exempt = matches!(
             name,
             // Sources and devices: they make packets or need hardware; their
             // own tests cover malformed input.
-            "InfiniteSource" | "RatedSource" | "TimedSource" | "FromDump" | "FromDevice" | "ToDevice" | "Idle"
+            "InfiniteSource"
+                | "RatedSource"
+                | "TimedSource"
+                | "FromDump"
+                | "FromDevice"
+                | "ToDevice"
+                | "Idle"
         );
         if !covered && !exempt {
             missing.push(name);
         }
     }
-    assert!(missing.is_empty(), "classes without a robustness sample: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "classes without a robustness sample: {missing:?}"
+    );
 }
 
 #[test]
@@ -99,9 +226,14 @@ fn samples_build() {
 
 fn run_sample(cfg: &str, duplicates: bool, packets: &[Vec<u8>]) -> Result<(), TestCaseError> {
     let reg = registry();
-    let router = Router::from_text("<sample>", cfg, &reg).map_err(|e| TestCaseError::fail(e.render()))?;
-    let entry = router.find("in").ok_or_else(|| TestCaseError::fail("no element 'in'"))?;
-    let x = router.find("x").ok_or_else(|| TestCaseError::fail("no element 'x'"))?;
+    let router =
+        Router::from_text("<sample>", cfg, &reg).map_err(|e| TestCaseError::fail(e.render()))?;
+    let entry = router
+        .find("in")
+        .ok_or_else(|| TestCaseError::fail("no element 'in'"))?;
+    let x = router
+        .find("x")
+        .ok_or_else(|| TestCaseError::fail("no element 'x'"))?;
     let mut stepper: Stepper<'_> = router.stepper();
     let mut batch = PacketBatch::new();
     for bytes in packets {
@@ -142,7 +274,15 @@ fn run_sample(cfg: &str, duplicates: bool, packets: &[Vec<u8>]) -> Result<(), Te
             dropped += s.total_dropped();
             held += s.held;
         }
-        prop_assert_eq!(injected, dropped + held, "{}: injected {} dropped {} held {}", cfg, injected, dropped, held);
+        prop_assert_eq!(
+            injected,
+            dropped + held,
+            "{}: injected {} dropped {} held {}",
+            cfg,
+            injected,
+            dropped,
+            held
+        );
     }
     Ok(())
 }

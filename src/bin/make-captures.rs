@@ -147,7 +147,10 @@ impl V4 {
 
 fn ipv4_with(h: V4, options: &[u8], payload: &[u8]) -> Vec<u8> {
     let hl = 20 + options.len();
-    assert!(hl.is_multiple_of(4) && hl <= 60, "IPv4 options must pad to 4 bytes");
+    assert!(
+        hl.is_multiple_of(4) && hl <= 60,
+        "IPv4 options must pad to 4 bytes"
+    );
     let total = hl + payload.len();
     let mut p = Vec::with_capacity(total);
     p.push(0x40 | (hl / 4) as u8);

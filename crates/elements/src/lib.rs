@@ -76,15 +76,26 @@ mod tests {
     fn every_declaration_parses_and_has_a_doc_header() {
         for spec in super::specs() {
             let mut r = engine::Registry::new();
-            r.add(spec).unwrap_or_else(|e| panic!("{}: {e}", spec.class));
+            r.add(spec)
+                .unwrap_or_else(|e| panic!("{}: {e}", spec.class));
             let doc = spec.doc();
             assert!(
                 doc.starts_with(&format!("{} — ", spec.class)),
                 "{}: doc header must start with the class name",
                 spec.class
             );
-            for section in ["## Synopsis", "## Ports", "## Description", "## Differences from Click", "## Example"] {
-                assert!(doc.contains(section), "{}: doc header lacks {section}", spec.class);
+            for section in [
+                "## Synopsis",
+                "## Ports",
+                "## Description",
+                "## Differences from Click",
+                "## Example",
+            ] {
+                assert!(
+                    doc.contains(section),
+                    "{}: doc header lacks {section}",
+                    spec.class
+                );
             }
         }
     }

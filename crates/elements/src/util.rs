@@ -5,8 +5,7 @@ use engine::HandlerError;
 
 /// Parses a handler write's value with the argument grammar of `T`.
 pub fn parse_handler_value<T: ArgValue>(name: &str, value: &str) -> Result<T, HandlerError> {
-    T::parse_arg(value.trim())
-        .map_err(|e| HandlerError::BadValue(format!("{name}: {}", e.message)))
+    T::parse_arg(value.trim()).map_err(|e| HandlerError::BadValue(format!("{name}: {}", e.message)))
 }
 
 /// Parses a boolean written to an `active` handler.

@@ -108,7 +108,10 @@ pub fn config_text(
             hex_data(frame)
         );
         // Each copy gets its own element names.
-        let body = config.body.replace("c ::", &format!("c{k} ::")).replace("c[", &format!("c{k}["));
+        let body = config
+            .body
+            .replace("c ::", &format!("c{k} ::"))
+            .replace("c[", &format!("c{k}["));
         let _ = writeln!(text, "{}", body.replace("@SOURCE@", &source));
     }
     text
@@ -135,13 +138,21 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 /// CPU time (user + system) used so far by this process or, with
 /// `children`, by its waited-for children.
 fn cpu_seconds(children: bool) -> f64 {
-    let who = if children { libc::RUSAGE_CHILDREN } else { libc::RUSAGE_SELF };
+    let who = if children {
+        libc::RUSAGE_CHILDREN
+    } else {
+        libc::RUSAGE_SELF
+    };
     // SAFETY: getrusage writes one `rusage` into the zeroed value we own.
     let usage = unsafe {
         let mut usage: libc::rusage = std::mem::zeroed();
@@ -173,7 +184,8 @@ impl Rate {
 /// Runs one configuration in this process.
 fn run_ours(text: &str, threads: usize, total_packets: u64) -> Result<Rate> {
     let registry = elements::registry();
-    let router = Router::from_text("<bench>", text, &registry).map_err(|e| anyhow::anyhow!("{}", e.render()))?;
+    let router = Router::from_text("<bench>", text, &registry)
+        .map_err(|e| anyhow::anyhow!("{}", e.render()))?;
     packet::prewarm(4096);
     let cpu = cpu_seconds(false);
     let started = Instant::now();
@@ -299,13 +311,24 @@ pub fn run(options: &BenchOptions) -> Result<String> {
         "config", "bytes", "threads", "yard/cpu", "click/cpu", "ratio", "yard/wall", "click/wall"
     );
     for config in CONFIGS {
-        if options.only.as_deref().is_some_and(|o| !config.name.eq_ignore_ascii_case(o)) {
+        if options
+            .only
+            .as_deref()
+            .is_some_and(|o| !config.name.eq_ignore_ascii_case(o))
+        {
             continue;
         }
         for &size in &options.sizes {
             let frame = udp_frame(size);
             for &threads in &options.threads {
-                let text = config_text(config, &frame, options.packets, threads, options.burst, options.timestamp);
+                let text = config_text(
+                    config,
+                    &frame,
+                    options.packets,
+                    threads,
+                    options.burst,
+                    options.timestamp,
+                );
                 let total = options.packets * threads as u64;
                 let mut ours = Vec::new();
                 let mut theirs = Vec::new();
@@ -326,7 +349,11 @@ pub fn run(options: &BenchOptions) -> Result<String> {
                 } else {
                     let c = median(theirs.iter().map(|r| r.cpu_mpps).collect());
                     let w = median(theirs.iter().map(|r| r.wall_mpps).collect());
-                    (format!("{c:.2}"), format!("{:.2}x", ours_cpu / c), format!("{w:.2}"))
+                    (
+                        format!("{c:.2}"),
+                        format!("{:.2}x", ours_cpu / c),
+                        format!("{w:.2}"),
+                    )
                 };
                 let _ = writeln!(
                     report,
@@ -344,7 +371,11 @@ pub fn run(options: &BenchOptions) -> Result<String> {
             if rates.is_empty() {
                 let _ = writeln!(report, "testpmd {mode}: could not run");
             } else {
-                let _ = writeln!(report, "testpmd {mode:<8} 64 B: {:.2} Mpps (one forwarding core)", median(rates));
+                let _ = writeln!(
+                    report,
+                    "testpmd {mode:<8} 64 B: {:.2} Mpps (one forwarding core)",
+                    median(rates)
+                );
             }
         }
     }
@@ -355,7 +386,8 @@ pub fn run(options: &BenchOptions) -> Result<String> {
 #[cfg(test)]
 pub fn time_once(text: &str) -> Result<std::time::Duration> {
     let registry = elements::registry();
-    let router = Router::from_text("<bench>", text, &registry).map_err(|e| anyhow::anyhow!("{}", e.render()))?;
+    let router = Router::from_text("<bench>", text, &registry)
+        .map_err(|e| anyhow::anyhow!("{}", e.render()))?;
     let started = Instant::now();
     router.run(&RunOptions { threads: 1 });
     Ok(started.elapsed())

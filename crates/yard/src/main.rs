@@ -15,7 +15,11 @@ mod bench;
 mod report;
 
 #[derive(Parser)]
-#[command(name = "yard", version, about = "Switchyard: build, check and run Click middlebox configurations")]
+#[command(
+    name = "yard",
+    version,
+    about = "Switchyard: build, check and run Click middlebox configurations"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,7 +42,9 @@ impl ConfigSource {
             (Some(text), None) => Ok(("<expr>".to_string(), text.clone())),
             (None, Some(path)) if path.as_os_str() == "-" => {
                 let mut text = String::new();
-                std::io::stdin().read_to_string(&mut text).context("reading standard input")?;
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .context("reading standard input")?;
                 Ok(("<stdin>".to_string(), text))
             }
             (None, Some(path)) => {
@@ -151,7 +157,11 @@ fn rewrite_click_handler_flag(args: Vec<String>) -> Vec<String> {
     let mut out = Vec::with_capacity(args.len());
     let mut iter = args.into_iter().peekable();
     while let Some(a) = iter.next() {
-        if a == "-h" && iter.peek().is_some_and(|next| next.contains('.') && !next.starts_with('-')) {
+        if a == "-h"
+            && iter
+                .peek()
+                .is_some_and(|next| next.contains('.') && !next.starts_with('-'))
+        {
             out.push("-H".to_string());
         } else {
             out.push(a);
@@ -229,7 +239,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             Some(info) => {
                 print!("{}", info.spec.doc());
                 println!();
-                println!("Port count: {}    Processing: {}", info.spec.ports, info.spec.processing);
+                println!(
+                    "Port count: {}    Processing: {}",
+                    info.spec.ports, info.spec.processing
+                );
                 Ok(ExitCode::SUCCESS)
             }
             None => {
@@ -237,7 +250,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 if near.is_empty() {
                     bail!("no element class '{class}' (see `yard elements`)");
                 }
-                bail!("no element class '{class}'; did you mean {}?", near.join(", "));
+                bail!(
+                    "no element class '{class}'; did you mean {}?",
+                    near.join(", ")
+                );
             }
         },
     }
@@ -315,5 +331,9 @@ fn run(
     if time {
         eprint!("{}", report::timing(&router, elapsed));
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

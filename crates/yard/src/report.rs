@@ -8,10 +8,13 @@ use engine::{Registry, Router};
 /// The supported elements as a Markdown table: class, ports, processing,
 /// summary.
 pub fn elements_markdown(registry: &Registry) -> String {
-    let mut s = String::from("| element | ports | processing | what it does |\n|---|---|---|---|\n");
+    let mut s =
+        String::from("| element | ports | processing | what it does |\n|---|---|---|---|\n");
     for class in registry.classes() {
         let summary = class.spec.summary();
-        let what = summary.split_once(" — ").map_or(summary.as_str(), |(_, w)| w);
+        let what = summary
+            .split_once(" — ")
+            .map_or(summary.as_str(), |(_, w)| w);
         let _ = writeln!(
             s,
             "| `{}` | `{}` | `{}` | {} |",
@@ -26,7 +29,11 @@ pub fn elements_markdown(registry: &Registry) -> String {
 /// with the reasons.
 pub fn stats_table(router: &Router) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{:<28} {:<18} {:>12} {:>12} {:>10}  why", "element", "class", "in", "out", "ended");
+    let _ = writeln!(
+        s,
+        "{:<28} {:<18} {:>12} {:>12} {:>10}  why",
+        "element", "class", "in", "out", "ended"
+    );
     for (eid, info) in router.elements().iter().enumerate() {
         let st = router.stats(eid);
         let mut reasons = Vec::new();
@@ -81,8 +88,9 @@ mod tests {
     /// paste between the markers.
     #[test]
     fn readme_lists_every_element() {
-        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
-            .expect("README.md");
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+                .expect("README.md");
         let begin = "<!-- elements:begin -->\n";
         let end = "<!-- elements:end -->";
         let start = readme.find(begin).expect("elements:begin marker") + begin.len();

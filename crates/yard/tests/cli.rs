@@ -16,18 +16,37 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn run_prints_handlers_like_click() {
-    let out = yard(&["run", "-e", "InfiniteSource(LIMIT 5, STOP true) -> c :: Counter -> Discard", "-h", "c.count"]);
+    let out = yard(&[
+        "run",
+        "-e",
+        "InfiniteSource(LIMIT 5, STOP true) -> c :: Counter -> Discard",
+        "-h",
+        "c.count",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "5\n");
     let out = yard(&[
-        "run", "-e", "InfiniteSource(LIMIT 5, STOP true) -> c :: Counter -> d :: Discard", "-h", "c.count", "-h", "d.count",
+        "run",
+        "-e",
+        "InfiniteSource(LIMIT 5, STOP true) -> c :: Counter -> d :: Discard",
+        "-h",
+        "c.count",
+        "-h",
+        "d.count",
     ]);
     assert_eq!(text(&out.stdout), "c.count:\n5\n\nd.count:\n5\n\n");
 }
 
 #[test]
 fn run_with_stats_accounts_for_packets() {
-    let out = yard(&["run", "-e", "InfiniteSource(LIMIT 300, STOP true) -> Queue(100) -> Unqueue -> Discard", "--stats", "-j", "1"]);
+    let out = yard(&[
+        "run",
+        "-e",
+        "InfiniteSource(LIMIT 300, STOP true) -> Queue(100) -> Unqueue -> Discard",
+        "--stats",
+        "-j",
+        "1",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("Queue@2"), "{stdout}");
@@ -35,8 +54,15 @@ fn run_with_stats_accounts_for_packets() {
     // Every packet the source made is either discarded or dropped by the
     // full queue.
     let numbers = |name: &str| -> Vec<u64> {
-        let line = stdout.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name}: {stdout}"));
-        line.split_whitespace().skip(2).take(3).map(|n| n.parse().unwrap()).collect()
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name}: {stdout}"));
+        line.split_whitespace()
+            .skip(2)
+            .take(3)
+            .map(|n| n.parse().unwrap())
+            .collect()
     };
     let queue = numbers("Queue@2");
     let discard = numbers("Discard@4");
@@ -68,7 +94,11 @@ fn check_names_the_file() {
     let dir = std::env::temp_dir().join(format!("yard-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("bad.click");
-    std::fs::write(&file, "// a comment\nsrc :: InfiniteSource;\nsrc -> Counter -> q :: Queue;\nq[1] -> Discard;\n").unwrap();
+    std::fs::write(
+        &file,
+        "// a comment\nsrc :: InfiniteSource;\nsrc -> Counter -> q :: Queue;\nq[1] -> Discard;\n",
+    )
+    .unwrap();
     let out = yard(&["check", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
@@ -79,7 +109,11 @@ fn check_names_the_file() {
 
 #[test]
 fn graph_is_dot() {
-    let out = yard(&["graph", "-e", "a :: InfiniteSource -> b :: Counter -> Discard"]);
+    let out = yard(&[
+        "graph",
+        "-e",
+        "a :: InfiniteSource -> b :: Counter -> Discard",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let dot = text(&out.stdout);
     assert!(dot.starts_with("digraph"), "{dot}");

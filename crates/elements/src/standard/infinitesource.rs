@@ -76,7 +76,8 @@ pub const SPEC: ElementSpec = ElementSpec {
 };
 
 /// Click's default InfiniteSource payload.
-pub const DEFAULT_DATA: &[u8] = b"Random bullshit in a packet, at least 64 bytes long. Well, now it is.";
+pub const DEFAULT_DATA: &[u8] =
+    b"Random bullshit in a packet, at least 64 bytes long. Well, now it is.";
 
 pub struct InfiniteSource {
     data: Vec<u8>,
@@ -141,7 +142,9 @@ impl InfiniteSource {
         if self.limit < 0 {
             want
         } else {
-            (self.limit as u64).saturating_sub(self.count).min(want as u64) as usize
+            (self.limit as u64)
+                .saturating_sub(self.count)
+                .min(want as u64) as usize
         }
     }
 

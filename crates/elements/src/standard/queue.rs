@@ -37,8 +37,8 @@ use std::collections::VecDeque;
 
 use clickconf::args::Args;
 use engine::{
-    BuildContext, ConfigError, DropReason, Element, ElementSpec, HandlerError, HandlerSpec,
-    Output, TaskContext,
+    BuildContext, ConfigError, DropReason, Element, ElementSpec, HandlerError, HandlerSpec, Output,
+    TaskContext,
 };
 use packet::{Packet, PacketBatch};
 
