@@ -8,6 +8,12 @@
 //! and a cycle of push connections simply re-enters the element. Pull paths
 //! hold the cells of the pulling chain, which ends at a queue; a pull that
 //! would re-enter a cell it holds returns no packets.
+//!
+//! Difference from Click: Click carries each packet to the end of its push
+//! path before starting the next. Here a batch is handed on port by port,
+//! depth first, so when two outputs of one element meet again downstream,
+//! the packets of output 0 arrive there before those of output 1 (as in
+//! FastClick). Order along any single path is kept.
 
 use std::cell::UnsafeCell;
 use std::fmt::Write as _;
