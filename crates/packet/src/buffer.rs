@@ -47,6 +47,10 @@ pub enum BufferError {
 pub struct PacketBuffer {
     head: u32,
     tail: u32,
+    /// With `origin`: bytes at offsets from here on are as the origin
+    /// filled them; bytes before may have been written (see
+    /// [`Packet::data_prefix_mut`]).
+    dirty_end: u32,
     /// Who filled the bytes, if they have not been written since: see
     /// [`Packet::origin`].
     origin: u64,
@@ -131,7 +135,64 @@ impl Packet {
     /// data are the filling identified by `tag`.
     #[inline]
     pub fn set_origin(&mut self, tag: u64) {
-        self.buf_mut().origin = tag;
+        let b = self.buf_mut();
+        b.origin = tag;
+        b.dirty_end = 0;
+    }
+
+    /// Makes the data `data`, as a source filling packets with the same
+    /// bytes again and again does: when this buffer already holds the
+    /// filling `tag` (see [`Packet::origin`]), only the bytes written since
+    /// are copied again; otherwise all of `data` is copied and the buffer is
+    /// tagged. Headroom goes back to the default.
+    #[inline]
+    pub fn refill(&mut self, tag: u64, data: &[u8]) -> Result<(), BufferError> {
+        if self.origin() != tag || tag == 0 {
+            self.reset_with(data)?;
+            self.set_origin(tag);
+            return Ok(());
+        }
+        self.set_extent(data.len())?;
+        let b = self.buf_mut();
+        let dirty = (b.dirty_end as usize)
+            .saturating_sub(DEFAULT_HEADROOM)
+            .min(data.len());
+        b.bytes[DEFAULT_HEADROOM..DEFAULT_HEADROOM + dirty].copy_from_slice(&data[..dirty]);
+        b.dirty_end = 0;
+        Ok(())
+    }
+
+    /// Notes that bytes before buffer offset `end` may have changed, without
+    /// forgetting the origin of the bytes after.
+    #[inline]
+    fn written_up_to(&mut self, end: usize) {
+        let b = self.buf_mut();
+        b.dirty_end = b.dirty_end.max(end.min(BUFFER_CAPACITY) as u32);
+    }
+
+    /// The first `n` bytes of the data (all of it if shorter), writable.
+    /// Prefer this to [`Packet::data_mut`] when only a header changes: a
+    /// source refilling this buffer later copies back only those bytes.
+    #[inline]
+    pub fn data_prefix_mut(&mut self, n: usize) -> &mut [u8] {
+        let end = self.data_offset() + n.min(self.len());
+        self.written_up_to(end);
+        let b = self.buf_mut();
+        &mut b.bytes[b.head as usize..end]
+    }
+
+    /// The bytes at buffer offsets `start..end`, cut at the end of the data,
+    /// writable (as [`Packet::data_prefix_mut`], for headers found through
+    /// their annotations). `None` if `start` is past the end of the data.
+    #[inline]
+    pub fn buffer_range_mut(&mut self, start: usize, end: usize) -> Option<&mut [u8]> {
+        let tail = self.buf().tail as usize;
+        let end = end.min(tail);
+        if start > end {
+            return None;
+        }
+        self.written_up_to(end);
+        self.buf_mut().bytes.get_mut(start..end)
     }
 
     /// Sets the extent of the data to `len` bytes after the default
@@ -625,6 +686,36 @@ mod tests {
         p.set_origin(tag);
         let _ = p.network_header_mut();
         assert_eq!(p.origin(), 0);
+    }
+
+    #[test]
+    fn refill_copies_back_only_what_was_written() {
+        let tag = Packet::new_origin_tag();
+        let data: Vec<u8> = (0..100u8).collect();
+        let mut p = Packet::new();
+        p.refill(tag, &data).unwrap();
+        assert_eq!(p.data(), &data[..]);
+        p.data_prefix_mut(4).copy_from_slice(&[9, 9, 9, 9]);
+        assert_eq!(p.origin(), tag);
+        let at = p.data_offset() + 50;
+        p.buffer_range_mut(at, at + 2)
+            .unwrap()
+            .copy_from_slice(&[7, 7]);
+        p.pull(10).unwrap();
+        p.refill(tag, &data).unwrap();
+        assert_eq!(p.data(), &data[..]);
+        p.data_mut()[99] = 1;
+        assert_eq!(p.origin(), 0);
+        p.refill(tag, &data).unwrap();
+        assert_eq!(p.data(), &data[..]);
+        assert_eq!(p.origin(), tag);
+        // A range past the data's end is cut or refused.
+        let end = p.data_offset() + p.len();
+        assert_eq!(
+            p.buffer_range_mut(end - 1, end + 5).map(|r| r.len()),
+            Some(1)
+        );
+        assert!(p.buffer_range_mut(end + 1, end + 5).is_none());
     }
 
     #[test]

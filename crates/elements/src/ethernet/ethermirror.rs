@@ -50,7 +50,7 @@ fn make(_args: &mut Args, _cx: &BuildContext) -> Result<Box<dyn Element>, Config
 impl SimpleAction for EtherMirror {
     #[inline]
     fn action(&mut self, packet: &mut Packet) -> Verdict {
-        let data = packet.data_mut();
+        let data = packet.data_prefix_mut(12);
         match data.get_mut(..12) {
             Some(addrs) => {
                 let (dst, src) = addrs.split_at_mut(6);

@@ -98,10 +98,11 @@ impl SimpleAction for DecIPTTL {
         let Some(nh) = packet.anno().network_header() else {
             return Verdict::Drop(NO_IP_HEADER);
         };
-        let end = packet.data_offset() + packet.len();
-        let buffer = packet.buffer_mut();
-        // The header's bytes up to the end of the packet; the rest read as 0.
-        let ip = buffer.get_mut(nh..end).unwrap_or_default();
+        // The fixed header's bytes up to the end of the packet; the rest
+        // read as 0.
+        let ip = packet
+            .buffer_range_mut(nh, nh + field::DST_ADDR.end)
+            .unwrap_or_default();
         let byte = |ip: &[u8], i: usize| ip.get(i).copied().unwrap_or(0);
         if !self.multicast && byte(ip, field::DST_ADDR.start) & 0xf0 == 0xe0 {
             return Verdict::Pass;

@@ -33,11 +33,11 @@
 //! BURST defaults to 256 (Click: 1): packets move in batches. Click hands out
 //! clones of one shared buffer and copies the whole packet on the first
 //! write; here every packet has its own buffer from the pool holding its own
-//! copy of DATA, so a write needs no copy. Buffers recycle: one that this
-//! source filled and that nobody has written since (the buffer remembers)
-//! still holds DATA, and only its length and annotations are reset; any
-//! other buffer gets DATA copied in. So read-only paths cost no copy, and
-//! paths that write cost one copy of DATA per packet, as in Click.
+//! copy of DATA, so a write needs no copy. Buffers recycle: a buffer that
+//! this source filled remembers how far into it anything has been written
+//! since, and only those bytes are copied back from DATA (none on a
+//! read-only path, the headers when elements rewrite headers); any other
+//! buffer gets all of DATA copied in.
 //!
 //! ## Example
 //! ```text
@@ -161,17 +161,11 @@ impl InfiniteSource {
         };
         let start = batch.len();
         batch.alloc(n);
-        let len = self.data.len();
         for p in &mut batch.as_mut_slice()[start..] {
-            // A recycled buffer that this source filled and nobody has
-            // written since still holds DATA: only its extent is reset.
-            // Lengths were checked against MAX_PACKET_LEN when configured.
-            if p.origin() == self.tag {
-                let _ = p.set_extent(len);
-            } else {
-                let _ = p.reset_with(&self.data);
-                p.set_origin(self.tag);
-            }
+            // A recycled buffer that this source filled gets back only the
+            // bytes written since (see `Packet::refill`). Lengths were
+            // checked against MAX_PACKET_LEN when configured.
+            let _ = p.refill(self.tag, &self.data);
             p.anno_mut().timestamp = stamp;
         }
         self.count += n as u64;
