@@ -157,8 +157,10 @@ impl Packet {
         let dirty = (b.dirty_end as usize)
             .saturating_sub(DEFAULT_HEADROOM)
             .min(data.len());
-        b.bytes[DEFAULT_HEADROOM..DEFAULT_HEADROOM + dirty].copy_from_slice(&data[..dirty]);
-        b.dirty_end = 0;
+        if dirty > 0 {
+            b.bytes[DEFAULT_HEADROOM..DEFAULT_HEADROOM + dirty].copy_from_slice(&data[..dirty]);
+            b.dirty_end = 0;
+        }
         Ok(())
     }
 
