@@ -106,10 +106,21 @@ fn config_error_diag(
 }
 
 /// Checks and builds a router's elements from a flattened graph.
+/// How far [`build`] goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BuildStage {
+    /// Check and construct the elements, but do not initialize them (no
+    /// files or devices opened).
+    Check,
+    /// Everything, ready to run.
+    Run,
+}
+
 pub(crate) fn build(
     graph: &RouterGraph,
     registry: &Registry,
     clock: &std::sync::Arc<dyn crate::clock::Clock>,
+    stage: BuildStage,
 ) -> Result<Built, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let warnings = Vec::new();
@@ -386,6 +397,13 @@ pub(crate) fn build(
         return Err(errors);
     }
 
+    if stage == BuildStage::Check {
+        return Ok(Built {
+            infos,
+            elements,
+            warnings,
+        });
+    }
     for (i, built) in elements.iter_mut().enumerate() {
         let info = &infos[i];
         let mut cx = InitContext {

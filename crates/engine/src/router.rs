@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use clickconf::{Diagnostic, RouterGraph, SourceMap};
 use packet::PacketBatch;
 
-use crate::build::{BuiltElement, ElementInfo, build, make_element};
+use crate::build::{BuildStage, BuiltElement, ElementInfo, build, make_element};
 use crate::clock::{Clock, SystemClock};
 use crate::element::{
     BuildContext, Element, HandlerError, InitContext, Output, PullSource, TaskContext, TaskStatus,
@@ -218,7 +218,7 @@ impl Router {
         registry: &Registry,
         clock: Arc<dyn Clock>,
     ) -> Result<Router, RouterError> {
-        let built = match build(&graph, registry, &clock) {
+        let built = match build(&graph, registry, &clock, BuildStage::Run) {
             Ok(b) => b,
             Err(diagnostics) => {
                 return Err(RouterError {
@@ -262,6 +262,35 @@ impl Router {
             stop: Arc::new(AtomicBool::new(false)),
             warnings,
         })
+    }
+
+    /// Checks a configuration text as far as can be done without running
+    /// it: language, classes, ports, push/pull, arguments. Elements are
+    /// built but not initialized, so no file or device is opened. Returns
+    /// the element count and the warnings.
+    pub fn check_text(
+        name: &str,
+        text: &str,
+        registry: &Registry,
+    ) -> Result<(usize, SourceMap, Vec<Diagnostic>), RouterError> {
+        let graph = clickconf::load(name, text, registry).map_err(|(sources, diagnostics)| {
+            RouterError {
+                sources,
+                diagnostics,
+            }
+        })?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
+        match build(&graph, registry, &clock, BuildStage::Check) {
+            Ok(built) => {
+                let mut warnings = graph.warnings;
+                warnings.extend(built.warnings);
+                Ok((built.infos.len(), graph.sources, warnings))
+            }
+            Err(diagnostics) => Err(RouterError {
+                sources: graph.sources,
+                diagnostics,
+            }),
+        }
     }
 
     /// Parses, flattens, checks and builds a configuration text.

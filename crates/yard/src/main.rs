@@ -276,14 +276,22 @@ fn build(registry: &Registry, config: &ConfigSource) -> Result<Option<Router>> {
 }
 
 fn check(registry: &Registry, config: &ConfigSource) -> Result<ExitCode> {
-    match build(registry, config)? {
-        Some(router) => {
-            let n = router.elements().len();
-            let w = router.warnings().len();
-            println!("configuration OK: {n} elements, {w} warnings");
+    let (name, text) = config.load()?;
+    match Router::check_text(&name, &text, registry) {
+        Ok((elements, sources, warnings)) => {
+            for w in &warnings {
+                eprintln!("{}", w.render(&sources));
+            }
+            println!(
+                "configuration OK: {elements} elements, {} warnings",
+                warnings.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
-        None => Ok(ExitCode::FAILURE),
+        Err(e) => {
+            eprintln!("{}", e.render());
+            Ok(ExitCode::FAILURE)
+        }
     }
 }
 

@@ -138,3 +138,15 @@ fn missing_file_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("/nonexistent/config.click"));
 }
+
+#[test]
+fn check_opens_no_devices_or_files() {
+    let out = yard(&["check", "configs/bridge.click"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = yard(&["check", "-e", "FromDump(/nonexistent.pcap) -> Discard"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Running it is another matter.
+    let out = yard(&["run", "-e", "FromDump(/nonexistent.pcap) -> Discard"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("/nonexistent.pcap"));
+}
