@@ -249,7 +249,11 @@ fn run_sample(cfg: &str, duplicates: bool, packets: &[Vec<u8>]) -> Result<(), Te
         stepper.step();
     }
     let st = router.stats(x);
-    prop_assert!(st.total_in() > 0, "{}: the element under test saw no packet", cfg);
+    prop_assert!(
+        st.total_in() > 0,
+        "{}: the element under test saw no packet",
+        cfg
+    );
     if !duplicates {
         prop_assert_eq!(
             st.total_in(),
