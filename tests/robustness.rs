@@ -11,7 +11,7 @@ use packet::{Packet, PacketBatch};
 use proptest::prelude::*;
 
 /// (class, configuration, whether `x` duplicates or makes packets)
-const SAMPLES: &[(&str, &str, bool)] = &[
+const CORE_SAMPLES: &[(&str, &str, bool)] = &[
     (
         "Counter",
         "in :: Counter -> x :: Counter -> Discard; Idle -> in",
@@ -161,6 +161,41 @@ const SAMPLES: &[(&str, &str, bool)] = &[
     ),
 ];
 
+// One file of samples per element group, so work on different groups
+// touches different files.
+#[path = "robustness/balance.rs"]
+mod balance;
+#[path = "robustness/classify.rs"]
+mod classify;
+#[path = "robustness/driver.rs"]
+mod driver;
+#[path = "robustness/monitor.rs"]
+mod monitor;
+#[path = "robustness/nat.rs"]
+mod nat;
+#[path = "robustness/routing.rs"]
+mod routing;
+#[path = "robustness/shaping.rs"]
+mod shaping;
+#[path = "robustness/tunnel.rs"]
+mod tunnel;
+
+/// Every sample, of every group.
+fn samples() -> Vec<(&'static str, &'static str, bool)> {
+    [
+        CORE_SAMPLES,
+        balance::SAMPLES,
+        classify::SAMPLES,
+        driver::SAMPLES,
+        monitor::SAMPLES,
+        nat::SAMPLES,
+        routing::SAMPLES,
+        shaping::SAMPLES,
+        tunnel::SAMPLES,
+    ]
+    .concat()
+}
+
 fn registry() -> engine::Registry {
     elements::registry()
 }
@@ -169,9 +204,8 @@ fn registry() -> engine::Registry {
 /// fails for any sample whose class exists but does not build).
 fn available() -> Vec<(&'static str, &'static str, bool)> {
     let reg = registry();
-    SAMPLES
-        .iter()
-        .copied()
+    samples()
+        .into_iter()
         .filter(|(_, cfg, _)| Router::from_text("<sample>", cfg, &reg).is_ok())
         .collect()
 }
@@ -179,10 +213,11 @@ fn available() -> Vec<(&'static str, &'static str, bool)> {
 #[test]
 fn every_registered_class_has_a_sample() {
     let reg = registry();
+    let all = samples();
     let mut missing = Vec::new();
     for class in reg.classes() {
         let name = class.spec.class;
-        let covered = SAMPLES
+        let covered = all
             .iter()
             .any(|(n, _, _)| *n == name || n.starts_with(&format!("{name}-")));
         let exempt = matches!(
@@ -210,7 +245,7 @@ fn every_registered_class_has_a_sample() {
 #[test]
 fn samples_build() {
     let reg = registry();
-    for (name, cfg, _) in SAMPLES {
+    for (name, cfg, _) in samples() {
         let class = name.split('-').next().unwrap_or(name);
         if reg.get(class).is_none() {
             continue;

@@ -453,6 +453,51 @@ pub fn quote(bytes: &[u8]) -> String {
 // Values
 
 /// A type that can be read from one argument's text.
+/// What kind of value a symbolic name stands for in an argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NameKind {
+    Ipv4,
+    Ipv4Prefix,
+    Ipv6,
+    Ipv6Prefix,
+    Ether,
+}
+
+/// Symbolic names for argument values, as Click's `AddressInfo` defines:
+/// `resolve` answers with the value's text, which is then parsed as if it
+/// had been written in place of the name.
+pub trait NameResolver: Send + Sync {
+    fn resolve(&self, name: &str, kind: NameKind) -> Option<String>;
+}
+
+thread_local! {
+    static NAMES: std::cell::RefCell<Option<std::sync::Arc<dyn NameResolver>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with `names` answering symbolic names in arguments parsed on
+/// this thread. The engine wraps each element's construction in this, so
+/// an `ArgValue` needs no context parameter to see `AddressInfo` names.
+pub fn with_names<R>(names: std::sync::Arc<dyn NameResolver>, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<std::sync::Arc<dyn NameResolver>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            NAMES.with(|n| *n.borrow_mut() = previous);
+        }
+    }
+    let previous = NAMES.with(|n| n.borrow_mut().replace(names));
+    let _restore = Restore(previous);
+    f()
+}
+
+/// Looks `name` up in the names in force on this thread (see
+/// [`with_names`]); `None` outside a [`with_names`] call.
+pub fn resolve_name(name: &str, kind: NameKind) -> Option<String> {
+    let names = NAMES.with(|n| n.borrow().clone())?;
+    names.resolve(name, kind)
+}
+
 pub trait ArgValue: Sized {
     fn parse_arg(text: &str) -> Result<Self, ValueError>;
 }
@@ -588,8 +633,9 @@ fn parse_ipv4_parts(text: &str, allow_partial: bool) -> Option<(Ipv4Addr, usize)
 
 impl ArgValue for Ipv4Addr {
     fn parse_arg(text: &str) -> Result<Ipv4Addr, ValueError> {
-        parse_ipv4_parts(text, false)
-            .map(|(a, _)| a)
+        let literal = |t: &str| parse_ipv4_parts(t, false).map(|(a, _)| a);
+        literal(text)
+            .or_else(|| resolve_name(text, NameKind::Ipv4).and_then(|v| literal(&v)))
             .ok_or_else(|| ValueError::new("expected IP address"))
     }
 }
@@ -597,7 +643,9 @@ impl ArgValue for Ipv4Addr {
 impl ArgValue for Ipv6Addr {
     fn parse_arg(text: &str) -> Result<Ipv6Addr, ValueError> {
         text.parse::<Ipv6Addr>()
-            .map_err(|_| ValueError::new("expected IPv6 address"))
+            .ok()
+            .or_else(|| resolve_name(text, NameKind::Ipv6).and_then(|v| v.parse().ok()))
+            .ok_or_else(|| ValueError::new("expected IPv6 address"))
     }
 }
 
@@ -619,6 +667,17 @@ impl fmt::Display for EtherAddress {
 
 impl ArgValue for EtherAddress {
     fn parse_arg(text: &str) -> Result<EtherAddress, ValueError> {
+        EtherAddress::parse_literal(text).or_else(|e| {
+            resolve_name(text, NameKind::Ether)
+                .and_then(|v| EtherAddress::parse_literal(&v).ok())
+                .ok_or(e)
+        })
+    }
+}
+
+impl EtherAddress {
+    /// Parses the address itself, without looking up names.
+    pub fn parse_literal(text: &str) -> Result<EtherAddress, ValueError> {
         let err = || ValueError::new("expected Ethernet address");
         let sep = if text.contains(':') { ':' } else { '-' };
         let mut out = [0u8; 6];
@@ -669,10 +728,23 @@ impl fmt::Display for IpPrefix {
 
 impl ArgValue for IpPrefix {
     fn parse_arg(text: &str) -> Result<IpPrefix, ValueError> {
+        IpPrefix::parse_literal(text).or_else(|e| {
+            resolve_name(text, NameKind::Ipv4Prefix)
+                .and_then(|v| IpPrefix::parse_literal(&v).ok())
+                .ok_or(e)
+        })
+    }
+}
+
+impl IpPrefix {
+    /// Parses the prefix itself, without looking up names.
+    pub fn parse_literal(text: &str) -> Result<IpPrefix, ValueError> {
         let err = || ValueError::new("expected IP prefix");
         match text.split_once('/') {
             None => Ok(IpPrefix {
-                addr: Ipv4Addr::parse_arg(text).map_err(|_| err())?,
+                addr: parse_ipv4_parts(text, false)
+                    .map(|(a, _)| a)
+                    .ok_or_else(err)?,
                 len: 32,
             }),
             Some((a, l)) => {

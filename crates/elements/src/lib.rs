@@ -5,16 +5,42 @@
 //! of every element's spec, so what a binary supports is visible in one
 //! place and nothing registers itself behind the reader's back.
 
+pub mod balance;
+pub mod classify;
+pub mod driver;
 pub mod ethernet;
 pub mod io;
 pub mod ip;
+pub mod monitor;
+pub mod nat;
+pub mod routing;
+pub mod shaping;
 pub mod standard;
+pub mod tunnel;
 pub mod util;
 
 use engine::{ElementSpec, Registry};
 
 /// Every element class in the library.
 pub fn specs() -> Vec<ElementSpec> {
+    let mut specs = core_specs();
+    for group in [
+        classify::specs(),
+        nat::specs(),
+        routing::specs(),
+        balance::specs(),
+        shaping::specs(),
+        tunnel::specs(),
+        monitor::specs(),
+        driver::specs(),
+    ] {
+        specs.extend(group);
+    }
+    specs
+}
+
+/// The classes of the first groups: standard, I/O, Ethernet and IP basics.
+fn core_specs() -> Vec<ElementSpec> {
     vec![
         standard::averagecounter::SPEC,
         standard::classifier::SPEC,

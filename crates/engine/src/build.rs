@@ -82,10 +82,12 @@ pub(crate) fn make_element(
     config: &str,
     cx: &BuildContext,
 ) -> Result<Box<dyn Element>, ConfigError> {
-    let mut args = Args::new(config);
-    let element = (class.spec.make)(&mut args, cx)?;
-    args.complete()?;
-    Ok(element)
+    clickconf::args::with_names(cx.shared.clone(), || {
+        let mut args = Args::new(config);
+        let element = (class.spec.make)(&mut args, cx)?;
+        args.complete()?;
+        Ok(element)
+    })
 }
 
 fn config_error_diag(
@@ -120,6 +122,7 @@ pub(crate) fn build(
     graph: &RouterGraph,
     registry: &Registry,
     clock: &std::sync::Arc<dyn crate::clock::Clock>,
+    shared: &std::sync::Arc<crate::shared::Shared>,
     stage: BuildStage,
 ) -> Result<Built, Vec<Diagnostic>> {
     let mut errors = Vec::new();
@@ -347,18 +350,12 @@ pub(crate) fn build(
     }
 
     // Construction: every element is built before any is kept, so a bad
-    // argument anywhere leaves nothing half-made.
+    // argument anywhere leaves nothing half-made. Infos are made in
+    // configuration order; elements are built phase by phase.
     let mut infos = Vec::with_capacity(n);
-    let mut elements = Vec::with_capacity(n);
     for i in 0..n {
         let e = &graph.elements[i];
         let class = classes[i].expect("checked above");
-        let cx = BuildContext {
-            clock: clock.clone(),
-            name: e.name.clone(),
-            ninputs: ninputs[i],
-            noutputs: noutputs[i],
-        };
         let push_to = (0..noutputs[i])
             .map(|p| match outputs_mode[i][p] {
                 Processing::Push => output_peers[i][p].first().copied(),
@@ -384,18 +381,35 @@ pub(crate) fn build(
             input_peers: std::mem::take(&mut input_peers[i]),
             output_peers: std::mem::take(&mut output_peers[i]),
         });
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| classes[i].expect("checked above").spec.configure_phase);
+    let mut made: Vec<Option<BuiltElement>> = (0..n).map(|_| None).collect();
+    for i in order {
+        let e = &graph.elements[i];
+        let class = classes[i].expect("checked above");
+        let cx = BuildContext {
+            clock: clock.clone(),
+            name: e.name.clone(),
+            ninputs: ninputs[i],
+            noutputs: noutputs[i],
+            shared: shared.clone(),
+        };
         match make_element(class, &e.config, &cx) {
-            Ok(element) => elements.push(BuiltElement {
-                element,
-                output: Output::new(noutputs[i], class.spec.drop_reasons.len()),
-                wants_task: false,
-            }),
+            Ok(element) => {
+                made[i] = Some(BuiltElement {
+                    element,
+                    output: Output::new(noutputs[i], class.spec.drop_reasons.len()),
+                    wants_task: false,
+                })
+            }
             Err(err) => errors.push(config_error_diag(graph, e, &label(i), &err)),
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
+    let mut elements: Vec<BuiltElement> = made.into_iter().flatten().collect();
 
     if stage == BuildStage::Check {
         return Ok(Built {
@@ -410,8 +424,11 @@ pub(crate) fn build(
             inputs: &info.inputs,
             outputs: &info.outputs,
             wants_task: false,
+            shared,
         };
-        if let Err(err) = built.element.initialize(&mut cx) {
+        let initialized =
+            clickconf::args::with_names(shared.clone(), || built.element.initialize(&mut cx));
+        if let Err(err) = initialized {
             errors.push(config_error_diag(
                 graph,
                 &graph.elements[i],

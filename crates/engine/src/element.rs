@@ -19,6 +19,7 @@ use clickconf::args::ArgError;
 use packet::{Packet, PacketBatch};
 
 use crate::clock::Clock;
+use crate::shared::Shared;
 use crate::spec::Processing;
 
 /// Index into an element class's declared drop reasons.
@@ -79,6 +80,21 @@ pub struct BuildContext {
     pub ninputs: usize,
     /// Number of connected output ports.
     pub noutputs: usize,
+    /// What elements built earlier published (names, tables, mappers).
+    pub shared: std::sync::Arc<Shared>,
+}
+
+impl BuildContext {
+    /// A context for building an element outside a router (tests, tools).
+    pub fn standalone(name: &str, ninputs: usize, noutputs: usize) -> BuildContext {
+        BuildContext {
+            clock: std::sync::Arc::new(crate::clock::SystemClock::new()),
+            name: name.to_string(),
+            ninputs,
+            noutputs,
+            shared: std::sync::Arc::default(),
+        }
+    }
 }
 
 /// What an element learns after every element is built and processing is
@@ -87,9 +103,15 @@ pub struct InitContext<'a> {
     pub(crate) inputs: &'a [Processing],
     pub(crate) outputs: &'a [Processing],
     pub(crate) wants_task: bool,
+    pub(crate) shared: &'a Shared,
 }
 
 impl InitContext<'_> {
+    /// What every element published while the router was built; lookups
+    /// here see elements declared later in the configuration too.
+    pub fn shared(&self) -> &Shared {
+        self.shared
+    }
     /// The resolved processing (push or pull) of input `port`.
     pub fn input(&self, port: usize) -> Processing {
         self.inputs.get(port).copied().unwrap_or(Processing::Push)
@@ -203,6 +225,19 @@ pub struct TaskContext<'a> {
     pub(crate) upstream: &'a mut dyn PullSource,
     pub(crate) clock: &'a dyn Clock,
     pub(crate) stop: &'a mut bool,
+    pub(crate) handlers: &'a dyn HandlerAccess,
+}
+
+/// Reads and writes other elements' handlers from inside a running router
+/// (`Script`, `DriverManager`, control sockets). Calls on the calling
+/// element itself fail with "element busy", since it is running.
+pub trait HandlerAccess {
+    /// Reads handler `element.handler`.
+    fn read(&self, full: &str) -> Result<String, HandlerError>;
+    /// Writes handler `element.handler`.
+    fn write(&self, full: &str, value: &str) -> Result<(), HandlerError>;
+    /// The names of every element, in configuration order.
+    fn element_names(&self) -> Vec<String>;
 }
 
 impl TaskContext<'_> {
@@ -218,6 +253,10 @@ impl TaskContext<'_> {
     /// Asks the router to stop (Click's `STOP true`).
     pub fn stop_router(&mut self) {
         *self.stop = true;
+    }
+    /// Other elements' handlers.
+    pub fn handlers(&self) -> &dyn HandlerAccess {
+        self.handlers
     }
 }
 

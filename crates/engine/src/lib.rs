@@ -11,6 +11,7 @@ pub mod clock;
 pub mod element;
 pub mod registry;
 pub mod router;
+pub mod shared;
 pub mod spec;
 
 #[cfg(test)]
@@ -19,9 +20,10 @@ mod tests;
 pub use build::ElementInfo;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use element::{
-    BuildContext, ConfigError, DropReason, Element, HandlerError, InitContext, Output, PullSource,
-    Simple, SimpleAction, TaskContext, TaskStatus, Verdict,
+    BuildContext, ConfigError, DropReason, Element, HandlerAccess, HandlerError, InitContext,
+    Output, PullSource, Simple, SimpleAction, TaskContext, TaskStatus, Verdict,
 };
 pub use registry::{ClassInfo, Registry};
 pub use router::{ElementStats, Router, RouterError, RunOptions, Stepper};
-pub use spec::{ElementSpec, HandlerSpec, Processing};
+pub use shared::Shared;
+pub use spec::{ConfigurePhase, ElementSpec, HandlerSpec, Processing};

@@ -26,9 +26,11 @@ use packet::PacketBatch;
 use crate::build::{BuildStage, BuiltElement, ElementInfo, build, make_element};
 use crate::clock::{Clock, SystemClock};
 use crate::element::{
-    BuildContext, Element, HandlerError, InitContext, Output, PullSource, TaskContext, TaskStatus,
+    BuildContext, Element, HandlerAccess, HandlerError, InitContext, Output, PullSource,
+    TaskContext, TaskStatus,
 };
 use crate::registry::Registry;
+use crate::shared::Shared;
 use crate::spec::HandlerSpec;
 
 /// Packet counts for one element.
@@ -194,6 +196,7 @@ pub struct Router {
     clock: Arc<dyn Clock>,
     stop: Arc<AtomicBool>,
     warnings: Vec<Diagnostic>,
+    shared: Arc<Shared>,
 }
 
 impl std::fmt::Debug for Router {
@@ -218,7 +221,8 @@ impl Router {
         registry: &Registry,
         clock: Arc<dyn Clock>,
     ) -> Result<Router, RouterError> {
-        let built = match build(&graph, registry, &clock, BuildStage::Run) {
+        let shared = Arc::new(Shared::default());
+        let built = match build(&graph, registry, &clock, &shared, BuildStage::Run) {
             Ok(b) => b,
             Err(diagnostics) => {
                 return Err(RouterError {
@@ -261,6 +265,7 @@ impl Router {
             clock,
             stop: Arc::new(AtomicBool::new(false)),
             warnings,
+            shared,
         })
     }
 
@@ -280,7 +285,8 @@ impl Router {
             }
         })?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
-        match build(&graph, registry, &clock, BuildStage::Check) {
+        let shared = Arc::new(Shared::default());
+        match build(&graph, registry, &clock, &shared, BuildStage::Check) {
             Ok(built) => {
                 let mut warnings = graph.warnings;
                 warnings.extend(built.warnings);
@@ -432,7 +438,8 @@ impl Router {
     }
 
     fn run_task(&self, w: &mut Worker, eid: usize) -> TaskStatus {
-        let Lock::Held(mut guard) = self.cells[eid].lock(w.token) else {
+        let token = w.token;
+        let Lock::Held(mut guard) = self.cells[eid].lock(token) else {
             return TaskStatus::Idle(None);
         };
         let inner = guard.inner();
@@ -450,10 +457,15 @@ impl Router {
                 eid,
                 input,
             };
+            let handlers = TaskHandlers {
+                router: self,
+                token,
+            };
             let mut cx = TaskContext {
                 upstream: &mut upstream,
                 clock: &*self.clock,
                 stop: &mut stop,
+                handlers: &handlers,
             };
             element.run_task(&mut cx, out)
         };
@@ -518,7 +530,8 @@ impl Router {
     }
 
     fn pull(&self, w: &mut Worker, eid: usize, port: usize, max: usize, into: &mut PacketBatch) {
-        let Lock::Held(mut guard) = self.cells[eid].lock(w.token) else {
+        let token = w.token;
+        let Lock::Held(mut guard) = self.cells[eid].lock(token) else {
             return;
         };
         let inner = guard.inner();
@@ -537,10 +550,15 @@ impl Router {
                 eid,
                 input,
             };
+            let handlers = TaskHandlers {
+                router: self,
+                token,
+            };
             let mut cx = TaskContext {
                 upstream: &mut upstream,
                 clock: &*self.clock,
                 stop: &mut stop,
+                handlers: &handlers,
             };
             element.pull(port, max, &mut cx, into, out);
         }
@@ -591,11 +609,20 @@ impl Router {
 
     /// Reads `handler` of element `eid`.
     pub fn read_element_handler(&self, eid: usize, handler: &str) -> Result<String, HandlerError> {
+        self.read_handler_as(new_token(), eid, handler)
+    }
+
+    fn read_handler_as(
+        &self,
+        token: u32,
+        eid: usize,
+        handler: &str,
+    ) -> Result<String, HandlerError> {
         let info = &self.infos[eid];
         match handler {
             "class" => return Ok(info.class.spec.class.to_string()),
             "name" => return Ok(info.name.clone()),
-            "config" => return self.with_slot(eid, |inner| Ok(inner.config.clone())),
+            "config" => return self.with_slot(token, eid, |inner| Ok(inner.config.clone())),
             "ports" => return Ok(self.ports_text(eid)),
             "handlers" => return Ok(self.handlers_text(eid)),
             _ => {}
@@ -603,7 +630,7 @@ impl Router {
         if !self.class_handler(eid, handler)?.read {
             return Err(HandlerError::NotReadable(handler.to_string()));
         }
-        self.with_slot(eid, |inner| inner.element.read_handler(handler))
+        self.with_slot(token, eid, |inner| inner.element.read_handler(handler))
     }
 
     /// The class-specific handler `name` of element `eid`.
@@ -620,10 +647,11 @@ impl Router {
     /// Runs `f` on element `eid`'s slot with the element locked.
     fn with_slot<T>(
         &self,
+        token: u32,
         eid: usize,
         f: impl FnOnce(&mut SlotInner) -> Result<T, HandlerError>,
     ) -> Result<T, HandlerError> {
-        match self.cells[eid].lock(new_token()) {
+        match self.cells[eid].lock(token) {
             Lock::Held(mut g) => f(g.inner()),
             Lock::Reentrant => Err(HandlerError::BadValue("element busy".into())),
         }
@@ -632,9 +660,13 @@ impl Router {
     /// Writes handler `element.handler`. Writing `config` reconfigures the
     /// element: all or nothing, the old element stays if anything fails.
     pub fn write_handler(&self, full: &str, value: &str) -> Result<(), HandlerError> {
+        self.write_handler_as(new_token(), full, value)
+    }
+
+    fn write_handler_as(&self, token: u32, full: &str, value: &str) -> Result<(), HandlerError> {
         let (eid, handler) = self.resolve(full)?;
         if handler == "config" {
-            return self.reconfigure(eid, value);
+            return self.reconfigure(token, eid, value);
         }
         if matches!(handler, "class" | "name" | "ports" | "handlers") {
             return Err(HandlerError::NotWritable(handler.to_string()));
@@ -642,16 +674,19 @@ impl Router {
         if !self.class_handler(eid, handler)?.write {
             return Err(HandlerError::NotWritable(handler.to_string()));
         }
-        self.with_slot(eid, |inner| inner.element.write_handler(handler, value))
+        self.with_slot(token, eid, |inner| {
+            inner.element.write_handler(handler, value)
+        })
     }
 
-    fn reconfigure(&self, eid: usize, config: &str) -> Result<(), HandlerError> {
+    fn reconfigure(&self, token: u32, eid: usize, config: &str) -> Result<(), HandlerError> {
         let info = &self.infos[eid];
         let cx = BuildContext {
             clock: self.clock.clone(),
             name: info.name.clone(),
             ninputs: info.inputs.len(),
             noutputs: info.outputs.len(),
+            shared: self.shared.clone(),
         };
         let mut element = make_element(&info.class, config, &cx)
             .map_err(|e| HandlerError::BadValue(e.to_string()))?;
@@ -659,16 +694,16 @@ impl Router {
             inputs: &info.inputs,
             outputs: &info.outputs,
             wants_task: false,
+            shared: &self.shared,
         };
-        element
-            .initialize(&mut init)
+        clickconf::args::with_names(self.shared.clone(), || element.initialize(&mut init))
             .map_err(|e| HandlerError::BadValue(e.to_string()))?;
         if init.wants_task != self.tasks.contains(&eid) {
             return Err(HandlerError::BadValue(
                 "new configuration changes whether the element runs a task".into(),
             ));
         }
-        self.with_slot(eid, |inner| {
+        self.with_slot(token, eid, |inner| {
             inner.element.finish();
             inner.element = element;
             inner.config = config.to_string();
@@ -782,6 +817,26 @@ impl Stepper<'_> {
     /// Pushes `batch` into input `port` of element `element`.
     pub fn inject(&mut self, element: usize, port: usize, batch: PacketBatch) {
         self.router.dispatch(&mut self.worker, element, port, batch);
+    }
+}
+
+/// Handler calls made by a running element, under its worker's token so a
+/// call on itself is refused rather than waiting on itself.
+struct TaskHandlers<'a> {
+    router: &'a Router,
+    token: u32,
+}
+
+impl HandlerAccess for TaskHandlers<'_> {
+    fn read(&self, full: &str) -> Result<String, HandlerError> {
+        let (eid, handler) = self.router.resolve(full)?;
+        self.router.read_handler_as(self.token, eid, handler)
+    }
+    fn write(&self, full: &str, value: &str) -> Result<(), HandlerError> {
+        self.router.write_handler_as(self.token, full, value)
+    }
+    fn element_names(&self) -> Vec<String> {
+        self.router.infos.iter().map(|i| i.name.clone()).collect()
     }
 }
 

@@ -216,7 +216,25 @@ pub struct ElementSpec {
     pub drop_reasons: &'static [&'static str],
     /// Class-specific handlers (the generic ones are added by the engine).
     pub handlers: &'static [HandlerSpec],
+    /// When the element is built relative to the others.
+    pub configure_phase: ConfigurePhase,
     pub make: MakeElement,
+}
+
+/// When an element is built, as Click's configure phases: elements that
+/// define names or tables other elements' arguments refer to (`AddressInfo`,
+/// `IPRewriterPatterns`) are built first. Within a phase, configuration
+/// order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConfigurePhase {
+    /// Defines names for other elements' arguments (Click's
+    /// `CONFIGURE_PHASE_FIRST`).
+    First,
+    /// Publishes information other elements look up (Click's
+    /// `CONFIGURE_PHASE_INFO`).
+    Info,
+    /// Everything else.
+    Default,
 }
 
 impl ElementSpec {

@@ -237,6 +237,7 @@ const SRC: ElementSpec = ElementSpec {
     source: "//! Src — test source.\n",
     drop_reasons: &[],
     handlers: &[HandlerSpec::read("made", "packets made")],
+    configure_phase: crate::spec::ConfigurePhase::Default,
     make: make_src,
 };
 const SPLIT: ElementSpec = ElementSpec {
@@ -246,6 +247,7 @@ const SPLIT: ElementSpec = ElementSpec {
     source: "//! Split — test splitter.\n",
     drop_reasons: &[],
     handlers: &[HandlerSpec::read("seen", "packets seen")],
+    configure_phase: crate::spec::ConfigurePhase::Default,
     make: make_split,
 };
 const SINK: ElementSpec = ElementSpec {
@@ -255,6 +257,7 @@ const SINK: ElementSpec = ElementSpec {
     source: "//! Sink — test sink.\n",
     drop_reasons: &["sunk"],
     handlers: &[HandlerSpec::read("count", "packets sunk")],
+    configure_phase: crate::spec::ConfigurePhase::Default,
     make: make_sink,
 };
 const FIFO: ElementSpec = ElementSpec {
@@ -264,6 +267,7 @@ const FIFO: ElementSpec = ElementSpec {
     source: "//! Fifo — test queue.\n",
     drop_reasons: &["full"],
     handlers: &[],
+    configure_phase: crate::spec::ConfigurePhase::Default,
     make: make_fifo,
 };
 const PUMP: ElementSpec = ElementSpec {
@@ -273,6 +277,7 @@ const PUMP: ElementSpec = ElementSpec {
     source: "//! Pump — test unqueue.\n",
     drop_reasons: &[],
     handlers: &[],
+    configure_phase: crate::spec::ConfigurePhase::Default,
     make: make_pump,
 };
 

@@ -53,6 +53,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         HandlerSpec::read_write("ethertype", "Ethernet type"),
         HandlerSpec::read_write("etht", "Ethernet type (deprecated name)"),
     ],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

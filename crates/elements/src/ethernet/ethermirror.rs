@@ -38,6 +38,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     source: include_str!("ethermirror.rs"),
     drop_reasons: &[],
     handlers: &[],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -51,6 +51,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         HandlerSpec::read_write("src", "source address"),
         HandlerSpec::read_write("dst", "destination address"),
     ],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -103,6 +103,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         ),
         HandlerSpec::read("encap", "the device's encapsulation: ETHER, IP or UNKNOWN"),
     ],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 
@@ -516,12 +517,7 @@ mod tests {
 
     #[test]
     fn arguments() {
-        let cx = BuildContext {
-            clock: std::sync::Arc::new(engine::SystemClock::new()),
-            name: "fd".into(),
-            ninputs: 0,
-            noutputs: 1,
-        };
+        let cx = BuildContext::standalone("fd", 0, 1);
         let build = |config: &str| {
             let mut args = Args::new(config);
             make(&mut args, &cx).and_then(|e| args.complete().map(|()| e).map_err(Into::into))

@@ -122,6 +122,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         HandlerSpec::read("sampling_prob", "sampling probability"),
         HandlerSpec::read("error", "the problem that ended reading early"),
     ],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

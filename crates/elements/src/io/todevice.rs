@@ -81,6 +81,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         HandlerSpec::write("reset_counts", "zero count and drops"),
         HandlerSpec::read("mtu", "the device's MTU"),
     ],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 
@@ -315,12 +316,7 @@ mod tests {
 
     #[test]
     fn arguments() {
-        let cx = BuildContext {
-            clock: std::sync::Arc::new(engine::SystemClock::new()),
-            name: "td".into(),
-            ninputs: 1,
-            noutputs: 0,
-        };
+        let cx = BuildContext::standalone("td", 1, 0);
         let build = |config: &str| {
             let mut args = Args::new(config);
             make(&mut args, &cx).and_then(|e| args.complete().map(|()| e).map_err(Into::into))

@@ -82,6 +82,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         HandlerSpec::read("filename", "the file's name"),
         HandlerSpec::read("error", "the write error that stopped writing"),
     ],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

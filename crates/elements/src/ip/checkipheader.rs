@@ -92,6 +92,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         HandlerSpec::read("drops", "invalid packets seen"),
         HandlerSpec::read("drop_details", "invalid packets by reason (DETAILS true)"),
     ],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

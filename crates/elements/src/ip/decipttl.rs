@@ -58,6 +58,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         HandlerSpec::read("drops", "expired packets seen"),
         HandlerSpec::read_write("active", "whether TTLs are decremented"),
     ],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

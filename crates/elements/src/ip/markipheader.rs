@@ -41,6 +41,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     source: include_str!("markipheader.rs"),
     drop_reasons: &[],
     handlers: &[],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -54,6 +54,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         HandlerSpec::read("byte_rate", "bytes per second since the first packet"),
         HandlerSpec::write("reset", "zero the counts and rates"),
     ],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

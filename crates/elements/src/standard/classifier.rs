@@ -78,6 +78,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     source: include_str!("classifier.rs"),
     drop_reasons: &["no_match"],
     handlers: &[HandlerSpec::read("program", "the compiled decision tree")],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

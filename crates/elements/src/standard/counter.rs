@@ -52,6 +52,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         HandlerSpec::write("reset", "zero the counts"),
         HandlerSpec::write("reset_counts", "zero the counts"),
     ],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -49,6 +49,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         HandlerSpec::write("reset_counts", "sets count to zero"),
         HandlerSpec::read_write("active", "whether the pull task runs"),
     ],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -38,6 +38,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     source: include_str!("idle.rs"),
     drop_reasons: &["idle"],
     handlers: &[],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

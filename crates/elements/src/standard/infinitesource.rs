@@ -72,6 +72,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         HandlerSpec::read_write("active", "whether to make packets"),
         HandlerSpec::read_write("length", "packet length"),
     ],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

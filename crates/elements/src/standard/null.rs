@@ -34,6 +34,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     source: include_str!("null.rs"),
     drop_reasons: &[],
     handlers: &[],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 
@@ -79,6 +80,7 @@ pub(crate) mod harness {
             HandlerSpec::read("log", "one line per packet"),
             HandlerSpec::read("count", "packets received"),
         ],
+        configure_phase: engine::spec::ConfigurePhase::Default,
         make: make_collect,
     };
 

@@ -42,6 +42,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     source: include_str!("paint.rs"),
     drop_reasons: &[],
     handlers: &[HandlerSpec::read_write("color", "the value painted")],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -42,6 +42,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     source: include_str!("paintswitch.rs"),
     drop_reasons: &["no_such_output"],
     handlers: &[],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -50,6 +50,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         "color",
         "the paint copied to output 1",
     )],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -67,6 +67,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         "active",
         "whether lines are printed",
     )],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

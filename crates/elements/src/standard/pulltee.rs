@@ -42,6 +42,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     source: include_str!("pulltee.rs"),
     drop_reasons: &[],
     handlers: &[],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -60,6 +60,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     source: include_str!("queue.rs"),
     drop_reasons: &["full", "reset"],
     handlers: HANDLERS,
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -77,6 +77,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         HandlerSpec::read_write("length", "packet length; -1 is the length of DATA"),
         HandlerSpec::read_write("datasize", "same as length (deprecated)"),
     ],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

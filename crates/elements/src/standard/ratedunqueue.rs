@@ -64,6 +64,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         HandlerSpec::read_write("active", "whether the task runs"),
         HandlerSpec::read("calls", "task runs, empty runs, pushes and failed pulls"),
     ],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

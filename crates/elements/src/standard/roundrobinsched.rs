@@ -40,6 +40,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     source: include_str!("roundrobinsched.rs"),
     drop_reasons: &[],
     handlers: &[],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -48,6 +48,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     source: include_str!("storedata.rs"),
     drop_reasons: &["too_long"],
     handlers: &[],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -37,6 +37,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     source: include_str!("strip.rs"),
     drop_reasons: &[],
     handlers: &[],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -38,6 +38,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     source: include_str!("striptonetworkheader.rs"),
     drop_reasons: &["no_network_header"],
     handlers: &[],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -49,6 +49,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         "switch",
         "the output in use; -1 drops",
     )],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -43,6 +43,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     source: include_str!("tee.rs"),
     drop_reasons: &[],
     handlers: &[],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

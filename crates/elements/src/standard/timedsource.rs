@@ -71,6 +71,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         HandlerSpec::read_write("active", "whether to send packets"),
         HandlerSpec::read_write("headroom", "bytes of headroom per packet"),
     ],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -52,6 +52,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         HandlerSpec::read_write("burst", "most packets per run"),
         HandlerSpec::read_write("limit", "stop after this many packets; -1 is no limit"),
     ],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

@@ -45,6 +45,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     source: include_str!("unstrip.rs"),
     drop_reasons: &["too_long"],
     handlers: &[],
+    configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 

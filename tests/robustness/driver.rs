@@ -1,0 +1,4 @@
+//! Robustness samples for the `driver` element group (see `tests/robustness.rs`
+//! for the format).
+
+pub const SAMPLES: &[(&str, &str, bool)] = &[];
