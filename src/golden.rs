@@ -11,6 +11,12 @@
 //! A first line `// cross-checked: click` in `config.click` records that the
 //! expected files were produced by Click's userlevel driver from the same
 //! configuration; `// cross-checked: no (reason)` says why not.
+//!
+//! A case may run an application configuration from `configs/` instead of
+//! its own text: a line `// app: configs/firewall.click` names it, and lines
+//! `// replace: NAME=Class(ARGS)` swap its devices for captures (as
+//! `yard run --replace` does), e.g. `// replace: in0=FromDump(@IN@/x.pcap,
+//! STOP true)`. The rest of `config.click` is then only comments.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -65,6 +71,48 @@ pub fn parse_handlers(text: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The application file and replacements named by a case's header lines.
+pub fn app_directives(text: &str) -> Result<Option<(String, Vec<clickconf::Replacement>)>, String> {
+    let mut app = None;
+    let mut replacements = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(path) = line.strip_prefix("// app:") {
+            app = Some(path.trim().to_string());
+        } else if let Some(r) = line.strip_prefix("// replace:") {
+            replacements.push(r.trim().parse().map_err(|e| format!("{e}"))?);
+        }
+    }
+    match app {
+        Some(app) => Ok(Some((app, replacements))),
+        None if replacements.is_empty() => Ok(None),
+        None => Err("'// replace:' lines need an '// app:' line".into()),
+    }
+}
+
+/// Builds the router a case runs: its own text, or the application it names
+/// with the replacements made.
+fn build_case(case: &Path, text: &str, registry: &engine::Registry) -> Result<Router, String> {
+    let Some((app, replacements)) = app_directives(text)? else {
+        let name = case.join("config.click").display().to_string();
+        return Router::from_text(&name, text, registry).map_err(|e| e.render());
+    };
+    let path = repo_root().join(&app);
+    let app_text =
+        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut graph = clickconf::load(&app, &app_text, registry).map_err(|(sources, diags)| {
+        diags
+            .iter()
+            .map(|d| d.render(&sources))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
+    for r in &replacements {
+        graph.replace(r).map_err(|e| e.to_string())?;
+    }
+    Router::new(graph, registry).map_err(|e| e.render())
+}
+
 /// Runs one case; returns a description of every mismatch (empty if none).
 pub fn run_case(case: &Path) -> Result<Vec<String>, String> {
     let config = std::fs::read_to_string(case.join("config.click"))
@@ -78,8 +126,7 @@ pub fn run_case(case: &Path) -> Result<Vec<String>, String> {
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
     let text = instantiate(&config, &out_dir);
     let registry = elements::registry();
-    let name = case.join("config.click").display().to_string();
-    let router = Router::from_text(&name, &text, &registry).map_err(|e| e.render())?;
+    let router = build_case(case, &text, &registry)?;
     router.run(&RunOptions { threads: 1 });
 
     let mut problems = Vec::new();
@@ -131,6 +178,19 @@ pub fn run_case(case: &Path) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn app_header_lines() {
+        let (app, r) = app_directives(
+            "// cross-checked: click\n// app: configs/x.click\n// replace: in0=Idle\n",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(app, "configs/x.click");
+        assert_eq!(r[0].class, "Idle");
+        assert!(app_directives("// replace: in0=Idle").is_err());
+        assert!(app_directives("Idle -> Discard").unwrap().is_none());
+    }
 
     #[test]
     fn handler_blocks() {

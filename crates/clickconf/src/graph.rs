@@ -68,7 +68,74 @@ fn dot_escape(s: &str) -> String {
     out
 }
 
+/// An element swapped for another when a configuration runs somewhere it
+/// was not written for: `NAME=Class(ARGS)`, e.g. a device replaced by a
+/// capture file (`in0=FromDump(trace.pcap, STOP true)`). The element keeps
+/// its name, ports and connections.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replacement {
+    pub name: String,
+    pub class: String,
+    pub config: String,
+}
+
+/// Why a replacement could not be read or applied.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReplaceError {
+    #[error("replacement '{0}' is not NAME=Class or NAME=Class(ARGS)")]
+    Syntax(String),
+    #[error("replacement names element '{0}', which the configuration does not have")]
+    NoSuchElement(String),
+}
+
+impl std::str::FromStr for Replacement {
+    type Err = ReplaceError;
+
+    fn from_str(text: &str) -> Result<Replacement, ReplaceError> {
+        let bad = || ReplaceError::Syntax(text.to_string());
+        let (name, rest) = text.split_once('=').ok_or_else(bad)?;
+        let name = name.trim();
+        let rest = rest.trim();
+        let (class, config) = match rest.split_once('(') {
+            None => (rest, ""),
+            Some((class, args)) => (class.trim_end(), args.strip_suffix(')').ok_or_else(bad)?),
+        };
+        let is_name = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '/' | '@' | '-'))
+        };
+        if !is_name(name)
+            || !is_name(class)
+            || !class.starts_with(|c: char| c.is_ascii_alphabetic())
+        {
+            return Err(bad());
+        }
+        Ok(Replacement {
+            name: name.to_string(),
+            class: class.to_string(),
+            config: config.to_string(),
+        })
+    }
+}
+
 impl RouterGraph {
+    /// Swaps the named element's class and configuration (see
+    /// [`Replacement`]); whether the new class fits the element's ports is
+    /// checked when the router is built, like any other element.
+    pub fn replace(&mut self, replacement: &Replacement) -> Result<(), ReplaceError> {
+        let element = self
+            .elements
+            .iter_mut()
+            .find(|e| e.name == replacement.name)
+            .ok_or_else(|| ReplaceError::NoSuchElement(replacement.name.clone()))?;
+        element.class = replacement.class.clone();
+        element.config = replacement.config.clone();
+        // The new arguments have no place in the source text.
+        element.config_span = None;
+        Ok(())
+    }
+
     /// Graphviz `dot` text: one node per element labeled `name :: Class`,
     /// one edge per connection labeled `[out] -> [in]`.
     pub fn to_dot(&self) -> String {
@@ -105,5 +172,58 @@ impl RouterGraph {
     /// Connections entering element `e`.
     pub fn inputs_of(&self, e: usize) -> impl Iterator<Item = &GraphConnection> {
         self.connections.iter().filter(move |c| c.to == e)
+    }
+}
+
+#[cfg(test)]
+mod replacement_tests {
+    use super::*;
+    use crate::span::FileId;
+
+    #[test]
+    fn replacements_parse() {
+        let r: Replacement = "in0=FromDump(a.pcap, STOP true)".parse().unwrap();
+        assert_eq!(
+            (r.name.as_str(), r.class.as_str(), r.config.as_str()),
+            ("in0", "FromDump", "a.pcap, STOP true")
+        );
+        let r: Replacement = "out0 = Discard".parse().unwrap();
+        assert_eq!((r.class.as_str(), r.config.as_str()), ("Discard", ""));
+        let r: Replacement = "c/x=Queue(f(1))".parse().unwrap();
+        assert_eq!(r.config, "f(1)");
+        for bad in [
+            "in0",
+            "=Discard",
+            "in0=",
+            "in0=Discard(",
+            "in0=1X",
+            "a b=Discard",
+        ] {
+            assert!(bad.parse::<Replacement>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn replace_keeps_connections() {
+        let mut graph = RouterGraph {
+            sources: SourceMap::default(),
+            elements: vec![GraphElement {
+                name: "in0".into(),
+                class: "FromDevice".into(),
+                config: "eth0".into(),
+                span: Span::new(FileId(0), 0, 0),
+                config_span: Some(Span::new(FileId(0), 0, 1)),
+            }],
+            connections: vec![],
+            requirements: vec![],
+            warnings: vec![],
+        };
+        graph.replace(&"in0=Idle".parse().unwrap()).unwrap();
+        assert_eq!(graph.elements[0].class, "Idle");
+        assert_eq!(graph.elements[0].config, "");
+        assert_eq!(
+            graph.replace(&"nope=Idle".parse().unwrap()),
+            Err(ReplaceError::NoSuchElement("nope".into()))
+        );
     }
 }

@@ -57,7 +57,9 @@ pub use diag::{Diagnostic, Severity};
 pub use flatten::{
     ClassLookup, MAX_CONNECTIONS, MAX_ELEMENTS, SCRIPT_CLASSES, edit_distance, flatten,
 };
-pub use graph::{GraphConnection, GraphElement, Requirement, RouterGraph};
+pub use graph::{
+    GraphConnection, GraphElement, ReplaceError, Replacement, Requirement, RouterGraph,
+};
 pub use parser::{MAX_DEPTH, MAX_PORT, MAX_TOTAL_PORTS, parse, parse_file};
 pub use span::{FileId, SourceMap, Span};
 

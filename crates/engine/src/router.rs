@@ -284,6 +284,14 @@ impl Router {
                 diagnostics,
             }
         })?;
+        Router::check_graph(graph, registry)
+    }
+
+    /// As [`Router::check_text`], for a flattened graph.
+    pub fn check_graph(
+        graph: RouterGraph,
+        registry: &Registry,
+    ) -> Result<(usize, SourceMap, Vec<Diagnostic>), RouterError> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
         let shared = Arc::new(Shared::default());
         match build(&graph, registry, &clock, &shared, BuildStage::Check) {

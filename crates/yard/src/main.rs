@@ -32,6 +32,11 @@ struct ConfigSource {
     /// Configuration text given on the command line.
     #[arg(short = 'e', long = "expression", value_name = "CONFIG")]
     expression: Option<String>,
+    /// Swap an element for another, keeping its name and connections
+    /// (repeatable), e.g. `--replace 'in0=FromDump(trace.pcap, STOP true)'`
+    /// to run a device configuration on a capture.
+    #[arg(long = "replace", value_name = "NAME=CLASS(ARGS)")]
+    replace: Vec<clickconf::Replacement>,
 }
 
 impl ConfigSource {
@@ -54,6 +59,28 @@ impl ConfigSource {
             }
             (None, None) => bail!("no configuration: give a FILE or -e CONFIG"),
         }
+    }
+
+    /// The flattened configuration with the replacements made; on errors,
+    /// prints them and returns `None`.
+    fn graph(&self, registry: &Registry) -> Result<Option<clickconf::RouterGraph>> {
+        let (name, text) = self.load()?;
+        let mut graph = match clickconf::load(&name, &text, registry) {
+            Ok(graph) => graph,
+            Err((sources, diagnostics)) => {
+                for d in &diagnostics {
+                    eprintln!("{}", d.render(&sources));
+                }
+                return Ok(None);
+            }
+        };
+        for r in &self.replace {
+            if let Err(e) = graph.replace(r) {
+                eprintln!("yard: {e}");
+                return Ok(None);
+            }
+        }
+        Ok(Some(graph))
     }
 }
 
@@ -210,21 +237,13 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             print!("{}", bench::run(&options)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Graph { config } => {
-            let (name, text) = config.load()?;
-            match clickconf::load(&name, &text, &registry) {
-                Ok(graph) => {
-                    print!("{}", graph.to_dot());
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err((sources, diagnostics)) => {
-                    for d in &diagnostics {
-                        eprintln!("{}", d.render(&sources));
-                    }
-                    Ok(ExitCode::FAILURE)
-                }
+        Command::Graph { config } => match config.graph(&registry)? {
+            Some(graph) => {
+                print!("{}", graph.to_dot());
+                Ok(ExitCode::SUCCESS)
             }
-        }
+            None => Ok(ExitCode::FAILURE),
+        },
         Command::Elements { markdown } => {
             if markdown {
                 print!("{}", report::elements_markdown(&registry));
@@ -260,8 +279,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
 }
 
 fn build(registry: &Registry, config: &ConfigSource) -> Result<Option<Router>> {
-    let (name, text) = config.load()?;
-    match Router::from_text(&name, &text, registry) {
+    let Some(graph) = config.graph(registry)? else {
+        return Ok(None);
+    };
+    match Router::new(graph, registry) {
         Ok(router) => {
             for w in router.warnings() {
                 eprintln!("{}", w.render(router.sources()));
@@ -276,8 +297,10 @@ fn build(registry: &Registry, config: &ConfigSource) -> Result<Option<Router>> {
 }
 
 fn check(registry: &Registry, config: &ConfigSource) -> Result<ExitCode> {
-    let (name, text) = config.load()?;
-    match Router::check_text(&name, &text, registry) {
+    let Some(graph) = config.graph(registry)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    match Router::check_graph(graph, registry) {
         Ok((elements, sources, warnings)) => {
             for w in &warnings {
                 eprintln!("{}", w.render(&sources));

@@ -150,3 +150,33 @@ fn check_opens_no_devices_or_files() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("/nonexistent.pcap"));
 }
+
+#[test]
+fn replace_runs_a_device_configuration_on_a_capture() {
+    let out = yard(&[
+        "run",
+        "configs/ethermirror.click",
+        "--replace",
+        "in0=FromDump(testdata/captures/mixed.pcap, STOP true)",
+        "--replace",
+        "out0=Discard",
+        "-h",
+        "c.count",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "52\n");
+    let out = yard(&[
+        "check",
+        "configs/ethermirror.click",
+        "--replace",
+        "nope=Idle",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("element 'nope', which the configuration does not have"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = yard(&["check", "configs/wire.click", "--replace", "in0"]);
+    assert_eq!(out.status.code(), Some(2), "clap rejects the syntax");
+}
