@@ -925,6 +925,108 @@ fn tcp_flow_frames() -> Vec<Frame> {
     frames.into_iter().map(Frame::whole).collect()
 }
 
+/// Edge cases for the IPClassifier/tcpdump comparison
+/// (`classify-edge.pcap`): TCP in fragments, transport headers after IP
+/// options, truncated transport headers, and VLAN-tagged copies of common
+/// packets.
+fn classify_edge_frames() -> Vec<Frame> {
+    let v4 = V4::new;
+    let t = |sport, dport, flags| Tcp {
+        sport,
+        dport,
+        seq: 1000,
+        ack: 0,
+        flags,
+        window: 29200,
+    };
+    let mut ip_packets: Vec<Vec<u8>> = Vec::new();
+    // TCP SYN to port 80 split in two fragments: ports only in the first.
+    let whole = tcp4(IP_A, IP_D, t(40001, 80, SYN), SYN_OPTIONS, &[]);
+    let first = V4 {
+        frag: 0x2000,
+        id: 0x2222,
+        ..v4(IP_A, IP_D, PROTO_TCP)
+    };
+    let later = V4 {
+        frag: 2,
+        id: 0x2222,
+        ..v4(IP_A, IP_D, PROTO_TCP)
+    };
+    ip_packets.push(ipv4(first, &whole[..16]));
+    ip_packets.push(ipv4(later, &whole[16..]));
+    // A later fragment whose bytes look like port 80 at the transport
+    // offset.
+    ip_packets.push(ipv4(
+        V4 {
+            frag: 8,
+            ..v4(IP_C, IP_B, PROTO_TCP)
+        },
+        &[0, 80, 0, 80, 0, 0, 0, 0],
+    ));
+    // TCP after 8 bytes of IP options (IHL 7), to port 443, SYN|ACK.
+    let opts = [1, 1, 1, 1, 148, 4, 0, 0];
+    ip_packets.push(ipv4_with(
+        v4(IP_B, IP_C, PROTO_TCP),
+        &opts,
+        &tcp4(IP_B, IP_C, t(443, 40002, SYN | ACK), &[], &[]),
+    ));
+    // UDP DNS after options, TTL 1.
+    ip_packets.push(ipv4_with(
+        V4 {
+            ttl: 1,
+            ..v4(IP_C, IP_A, PROTO_UDP)
+        },
+        &opts,
+        &udp4(IP_C, IP_A, 53, 33000, b"dns"),
+    ));
+    // Truncated transport headers: TCP with 3 bytes, UDP with 1 byte,
+    // ICMP with none.
+    let tcp_whole = tcp4(IP_A, IP_B, t(1025, 22, ACK), &[], &[]);
+    ip_packets.push(ipv4(v4(IP_A, IP_B, PROTO_TCP), &tcp_whole[..3]));
+    ip_packets.push(ipv4(v4(IP_A, IP_B, PROTO_UDP), &[0]));
+    ip_packets.push(ipv4(v4(IP_D, IP_A, PROTO_ICMP), &[]));
+    // ICMP time exceeded and echo reply, TOS 0x20, RST to port 25.
+    ip_packets.push(ipv4(
+        V4 {
+            tos: 0x20,
+            ..v4(IP_D, IP_A, PROTO_ICMP)
+        },
+        &icmp(11, 0, [0; 4], &[0x45, 0, 0, 28]),
+    ));
+    ip_packets.push(ipv4(v4(IP_B, IP_A, PROTO_ICMP), &echo(0, 7, 1, b"pong")));
+    ip_packets.push(ipv4(
+        v4(IP_B, IP_D, PROTO_TCP),
+        &tcp4(IP_B, IP_D, t(25, 40003, RST | ACK), &[], &[]),
+    ));
+    // Total length 1200, window 500, FIN to port 8080 from port 53.
+    ip_packets.push(ipv4(
+        v4(IP_A, IP_C, PROTO_TCP),
+        &tcp4(
+            IP_A,
+            IP_C,
+            Tcp {
+                window: 500,
+                ..t(53, 8080, FIN | ACK)
+            },
+            &[],
+            &pattern(1160, 3),
+        ),
+    ));
+
+    let mut frames = Vec::new();
+    for (i, p) in ip_packets.iter().enumerate() {
+        let (dst, src) = if i % 3 == 0 {
+            (MAC_A, MAC_C)
+        } else {
+            (MAC_B, MAC_A)
+        };
+        frames.push(pad60(ether(dst, src, 0x0800, p)));
+        // The same packet tagged (VLAN 7), from another source.
+        frames.push(pad60(ether_vlan(BROADCAST, MAC_C, 7, 0x0800, p)));
+    }
+    frames.into_iter().map(Frame::whole).collect()
+}
+
 // ---------------------------------------------------------------------------
 // Writing.
 
@@ -1006,6 +1108,13 @@ fn write_captures(dir: &Path) -> io::Result<Vec<PathBuf>> {
         &out("ip-raw.pcap"),
         &raw_ip_packets(&mixed),
         linktype::RAW,
+        ByteOrder::Little,
+        false,
+    )?;
+    write_pcap(
+        &out("classify-edge.pcap"),
+        &classify_edge_frames(),
+        linktype::ETHERNET,
         ByteOrder::Little,
         false,
     )?;
