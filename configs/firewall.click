@@ -3,7 +3,7 @@
 //
 // Inside hosts may open TCP connections to web and SSH servers outside and
 // ping; the outside may answer those (TCP with ACK set from the same ports,
-// echo replies) and reach the inside's SSH server. ARP passes both ways so
+// echo replies) and reach the inside's SSH servers, which may answer. ARP passes both ways so
 // the hosts can find each other; everything else (IPv6 included) is
 // dropped and counted.
 //
@@ -32,6 +32,7 @@ in0 -> in_c :: Classifier(12/0806, 12/0800, -);
 in_c[0] -> to_out;
 in_c[1] -> CheckIPHeader(14)
   -> in_f :: IPFilter(allow tcp dst port www or https or ssh or 8080,
+                      allow tcp opt ack and src net inside and tcp src port ssh,
                       allow icmp type echo,
                       allow udp dst port domain,
                       deny all)
