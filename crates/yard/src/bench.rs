@@ -17,30 +17,120 @@ use engine::{Router, RunOptions};
 
 /// One configuration measured by the bench.
 pub struct BenchConfig {
-    pub name: &'static str,
+    pub name: String,
     /// The configuration with `@SOURCE@` where each source goes.
-    body: &'static str,
+    body: String,
+    /// UDP destination port of the frames sent.
+    dport: u16,
+    /// Whether the configuration can be copied per thread (application
+    /// files name their elements, so they run on one thread only).
+    copies: bool,
 }
 
-/// The headline configurations of issue 2.
-pub const CONFIGS: &[BenchConfig] = &[
-    BenchConfig {
-        name: "wire",
-        body: "@SOURCE@ -> Discard;",
-    },
-    BenchConfig {
-        name: "EtherMirror",
-        body: "@SOURCE@ -> EtherMirror -> Discard;",
-    },
-    BenchConfig {
-        name: "Classifier",
-        body: "@SOURCE@ -> c :: Classifier(12/0800, 12/0806, -); c[0] -> Discard; c[1] -> Discard; c[2] -> Discard;",
-    },
-    BenchConfig {
-        name: "CheckIPHeader",
-        body: "@SOURCE@ -> Strip(14) -> CheckIPHeader -> DecIPTTL -> Unstrip(14) -> Discard;",
-    },
+impl BenchConfig {
+    fn new(name: &str, body: &str) -> BenchConfig {
+        BenchConfig {
+            name: name.to_string(),
+            body: body.to_string(),
+            dport: 5678,
+            copies: true,
+        }
+    }
+}
+
+/// The Figure 4.1 applications measured from their files in `configs/`,
+/// with the UDP destination port their traffic uses (the firewall allows
+/// DNS, so its traffic is DNS).
+const APPLICATIONS: &[(&str, &str, u16)] = &[
+    ("app:wire", "configs/wire.click", 5678),
+    ("app:ethermirror", "configs/ethermirror.click", 5678),
+    ("app:firewall", "configs/firewall.click", 53),
 ];
+
+/// The configurations of issue 2 and the IP middlebox figures of issue 3.
+pub fn configs() -> Vec<BenchConfig> {
+    let mut v = vec![
+        BenchConfig::new("wire", "@SOURCE@ -> Discard;"),
+        BenchConfig::new("EtherMirror", "@SOURCE@ -> EtherMirror -> Discard;"),
+        BenchConfig::new(
+            "Classifier",
+            "@SOURCE@ -> c :: Classifier(12/0800, 12/0806, -); c[0] -> Discard; c[1] -> Discard; c[2] -> Discard;",
+        ),
+        BenchConfig::new(
+            "CheckIPHeader",
+            "@SOURCE@ -> Strip(14) -> CheckIPHeader -> DecIPTTL -> Unstrip(14) -> Discard;",
+        ),
+    ];
+    for rules in [10, 100, 1000] {
+        v.push(BenchConfig::new(
+            &format!("IPFilter-{rules}"),
+            &format!("@SOURCE@ -> CheckIPHeader(14) -> {} -> Discard;", firewall_rules(rules)),
+        ));
+    }
+    for (name, path, dport) in APPLICATIONS {
+        let file = repo_file(path);
+        match std::fs::read_to_string(&file) {
+            Ok(text) => v.push(BenchConfig {
+                name: name.to_string(),
+                body: application_body(&text),
+                dport: *dport,
+                copies: false,
+            }),
+            Err(e) => eprintln!("bench: {name}: {}: {e}", file.display()),
+        }
+    }
+    v
+}
+
+fn repo_file(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+}
+
+/// An IPFilter with `n` rules, the last of which passes the bench's
+/// traffic (UDP to port 5678): rules on other ports and on source subnets,
+/// as a firewall's rule list has them, all tried before the match.
+pub fn firewall_rules(n: usize) -> String {
+    let mut rules = Vec::with_capacity(n);
+    for i in 0..n.saturating_sub(1) {
+        rules.push(match i % 4 {
+            0 => format!("deny udp dst port {}", 10000 + i),
+            1 => format!("allow tcp dst port {}", 10000 + i),
+            2 => format!(
+                "deny src net 172.{}.{}.0/24 and tcp dst port {}",
+                16 + i % 16,
+                i / 16 % 256,
+                10000 + i
+            ),
+            _ => format!("allow dst host 192.168.{}.{} and udp dst port {}", i / 250 % 250, i % 250 + 1, 10000 + i),
+        });
+    }
+    rules.push("allow udp dst port 5678".to_string());
+    format!("IPFilter({}, deny all)", rules.join(", "))
+}
+
+/// An application file with its devices swapped: `in0` becomes the
+/// source, other receiving devices `Idle`, sending devices `Discard`. The
+/// files declare each device on a line of its own (`in0 :: FromDevice(…);`),
+/// which is what is replaced, so Click runs the very same text.
+pub fn application_body(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let decl = line.trim_start();
+        let device = ["in0", "in1", "in2", "in3", "out0", "out1", "out2", "out3"]
+            .into_iter()
+            .find(|d| decl.starts_with(&format!("{d} :: ")));
+        match device {
+            Some("in0") => out.push_str("in0 :: @SOURCE@;\n"),
+            Some(d) if d.starts_with("in") => out.push_str(&format!("{d} :: Idle;\n")),
+            Some(d) => out.push_str(&format!("{d} :: Discard;\n")),
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
 
 /// Internet checksum of `data`.
 fn checksum(data: &[u8]) -> u16 {
@@ -58,6 +148,11 @@ fn checksum(data: &[u8]) -> u16 {
 /// An Ethernet/IPv4/UDP frame of `len` bytes (at least 42) with a valid IP
 /// header checksum and TTL 64.
 pub fn udp_frame(len: usize) -> Vec<u8> {
+    udp_frame_to(len, 5678)
+}
+
+/// As [`udp_frame`], to destination port `dport`.
+pub fn udp_frame_to(len: usize, dport: u16) -> Vec<u8> {
     let len = len.max(42);
     let mut f = vec![0u8; len];
     f[0..6].copy_from_slice(&[0x02, 0, 0, 0, 0, 0x02]);
@@ -73,7 +168,7 @@ pub fn udp_frame(len: usize) -> Vec<u8> {
     let sum = checksum(&f[14..34]);
     f[24..26].copy_from_slice(&sum.to_be_bytes());
     f[34..36].copy_from_slice(&1234u16.to_be_bytes());
-    f[36..38].copy_from_slice(&5678u16.to_be_bytes());
+    f[36..38].copy_from_slice(&dport.to_be_bytes());
     f[38..40].copy_from_slice(&(ip_len - 20).to_be_bytes());
     for (i, b) in f[42..].iter_mut().enumerate() {
         *b = i as u8;
@@ -306,22 +401,25 @@ pub fn run(options: &BenchOptions) -> Result<String> {
     );
     let _ = writeln!(
         report,
-        "{:<14} {:>6} {:>7} {:>10} {:>10} {:>7} {:>10} {:>10}",
+        "{:<18} {:>6} {:>7} {:>10} {:>10} {:>7} {:>10} {:>10}",
         "config", "bytes", "threads", "yard/cpu", "click/cpu", "ratio", "yard/wall", "click/wall"
     );
-    for config in CONFIGS {
+    for config in configs() {
         if options
             .only
             .as_deref()
-            .is_some_and(|o| !config.name.eq_ignore_ascii_case(o))
+            .is_some_and(|o| !config.name.to_ascii_lowercase().starts_with(&o.to_ascii_lowercase()))
         {
             continue;
         }
         for &size in &options.sizes {
-            let frame = udp_frame(size);
+            let frame = udp_frame_to(size, config.dport);
             for &threads in &options.threads {
+                if threads > 1 && !config.copies {
+                    continue;
+                }
                 let text = config_text(
-                    config,
+                    &config,
                     &frame,
                     options.packets,
                     threads,
@@ -356,7 +454,7 @@ pub fn run(options: &BenchOptions) -> Result<String> {
                 };
                 let _ = writeln!(
                     report,
-                    "{:<14} {:>6} {:>7} {:>10.2} {:>10} {:>7} {:>10.2} {:>10}",
+                    "{:<18} {:>6} {:>7} {:>10.2} {:>10} {:>7} {:>10.2} {:>10}",
                     config.name, size, threads, ours_cpu, click_cpu, ratio, ours_wall, click_wall
                 );
             }
@@ -406,9 +504,26 @@ mod tests {
     }
 
     #[test]
+    fn applications_get_a_source_and_sinks() {
+        let body = application_body(
+            "// c\nin0 :: FromDevice(a);\n  out0 :: ToDevice(b);\nin1 :: FromDevice(b);\nin0 -> out0;",
+        );
+        assert_eq!(
+            body,
+            "// c\nin0 :: @SOURCE@;\nout0 :: Discard;\nin1 :: Idle;\nin0 -> out0;\n"
+        );
+        let f = firewall_rules(100);
+        assert_eq!(f.matches(", ").count(), 100);
+        assert!(f.ends_with("allow udp dst port 5678, deny all)"));
+    }
+
+    #[test]
     fn every_bench_config_builds_and_runs() {
-        for config in CONFIGS {
-            let text = config_text(config, &udp_frame(64), 1000, 2, 64, true);
+        let all = configs();
+        assert!(all.iter().any(|c| c.name == "app:firewall"));
+        for config in &all {
+            let copies = if config.copies { 2 } else { 1 };
+            let text = config_text(config, &udp_frame(64), 1000, copies, 64, true);
             time_once(&text).unwrap_or_else(|e| panic!("{}: {e}", config.name));
         }
     }

@@ -155,7 +155,8 @@ enum Command {
         /// Skip the peers even if installed.
         #[arg(long)]
         no_peers: bool,
-        /// Measure only this configuration (wire, EtherMirror, Classifier, CheckIPHeader).
+        /// Measure only the configurations whose names start with this (wire,
+        /// EtherMirror, Classifier, CheckIPHeader, IPFilter, app:…).
         #[arg(long)]
         only: Option<String>,
     },
