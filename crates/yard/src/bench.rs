@@ -147,6 +147,7 @@ fn checksum(data: &[u8]) -> u16 {
 
 /// An Ethernet/IPv4/UDP frame of `len` bytes (at least 42) with a valid IP
 /// header checksum and TTL 64.
+#[cfg(test)]
 pub fn udp_frame(len: usize) -> Vec<u8> {
     udp_frame_to(len, 5678)
 }
