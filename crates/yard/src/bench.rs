@@ -64,7 +64,10 @@ pub fn configs() -> Vec<BenchConfig> {
     for rules in [10, 100, 1000] {
         v.push(BenchConfig::new(
             &format!("IPFilter-{rules}"),
-            &format!("@SOURCE@ -> CheckIPHeader(14) -> {} -> Discard;", firewall_rules(rules)),
+            &format!(
+                "@SOURCE@ -> CheckIPHeader(14) -> {} -> Discard;",
+                firewall_rules(rules)
+            ),
         ));
     }
     for (name, path, dport) in APPLICATIONS {
@@ -83,7 +86,9 @@ pub fn configs() -> Vec<BenchConfig> {
 }
 
 fn repo_file(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
 }
 
 /// An IPFilter with `n` rules, the last of which passes the bench's
@@ -101,7 +106,12 @@ pub fn firewall_rules(n: usize) -> String {
                 i / 16 % 256,
                 10000 + i
             ),
-            _ => format!("allow dst host 192.168.{}.{} and udp dst port {}", i / 250 % 250, i % 250 + 1, 10000 + i),
+            _ => format!(
+                "allow dst host 192.168.{}.{} and udp dst port {}",
+                i / 250 % 250,
+                i % 250 + 1,
+                10000 + i
+            ),
         });
     }
     rules.push("allow udp dst port 5678".to_string());
@@ -406,11 +416,12 @@ pub fn run(options: &BenchOptions) -> Result<String> {
         "config", "bytes", "threads", "yard/cpu", "click/cpu", "ratio", "yard/wall", "click/wall"
     );
     for config in configs() {
-        if options
-            .only
-            .as_deref()
-            .is_some_and(|o| !config.name.to_ascii_lowercase().starts_with(&o.to_ascii_lowercase()))
-        {
+        if options.only.as_deref().is_some_and(|o| {
+            !config
+                .name
+                .to_ascii_lowercase()
+                .starts_with(&o.to_ascii_lowercase())
+        }) {
             continue;
         }
         for &size in &options.sizes {

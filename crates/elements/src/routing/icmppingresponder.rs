@@ -1,0 +1,122 @@
+//! ICMPPingResponder — answers ICMP echo requests.
+//!
+//! ## Synopsis
+//! `ICMPPingResponder`
+//!
+//! ## Ports
+//! 1 input, 1 or 2 outputs; agnostic/push.
+//!
+//! ## Description
+//! Turns each ICMP echo request into its echo reply, in place: source and
+//! destination addresses swapped, type 0, TTL 255, checksums updated; the
+//! destination-IP annotation is set to the new destination. Other packets
+//! (not echo requests, later fragments, truncated) go to output 1 if it is
+//! connected, else are dropped (reason `not_echo`). The network header
+//! annotation must be set.
+//!
+//! ## Differences from Click
+//! - None known.
+//!
+//! ## Example
+//! ```text
+//! ip :: IPClassifier(icmp type echo, -);
+//! ip[0] -> ICMPPingResponder -> EtherMirror -> Queue -> ToDevice(eth0);
+//! ```
+
+use std::net::Ipv4Addr;
+
+use clickconf::args::Args;
+use engine::{
+    BuildContext, ConfigError, DropReason, Element, ElementSpec, Simple, SimpleAction, Verdict,
+};
+use packet::Packet;
+use packet::checksum::update_u16;
+
+pub const SPEC: ElementSpec = ElementSpec {
+    class: "ICMPPingResponder",
+    ports: "1/1-2",
+    processing: "a/ah",
+    source: include_str!("icmppingresponder.rs"),
+    drop_reasons: &["not_echo"],
+    handlers: &[],
+    configure_phase: engine::spec::ConfigurePhase::Default,
+    make,
+};
+
+struct ICMPPingResponder {
+    reject: Verdict,
+}
+
+fn make(_args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
+    let reject = if cx.noutputs > 1 {
+        Verdict::Out(1)
+    } else {
+        Verdict::Drop(DropReason(0))
+    };
+    Ok(Simple::boxed(ICMPPingResponder { reject }))
+}
+
+/// Makes the reply in `h` (an IP header and what follows); false if `h`
+/// is not an echo request.
+fn reply(h: &mut [u8]) -> Option<Ipv4Addr> {
+    if h.len() < 20 || h[0] >> 4 != 4 || h[9] != 1 {
+        return None;
+    }
+    let hl = usize::from(h[0] & 0x0f) * 4;
+    if hl < 20 || u16::from_be_bytes([h[6], h[7]]) & 0x1fff != 0 || h.len() < hl + 8 || h[hl] != 8 {
+        return None;
+    }
+    let (a, b) = h.split_at_mut(16);
+    a[12..16].swap_with_slice(&mut b[..4]);
+    // TTL 255; the header checksum is recomputed (the swap leaves it, the
+    // TTL does not).
+    h[8] = 255;
+    h[10] = 0;
+    h[11] = 0;
+    let c = packet::checksum::checksum(&h[..hl]);
+    h[10..12].copy_from_slice(&c.to_be_bytes());
+    // Type 8 -> 0 in the first ICMP word.
+    let old = u16::from_be_bytes([h[hl], h[hl + 1]]);
+    h[hl] = 0;
+    let new = u16::from_be_bytes([h[hl], h[hl + 1]]);
+    let sum = u16::from_be_bytes([h[hl + 2], h[hl + 3]]);
+    h[hl + 2..hl + 4].copy_from_slice(&update_u16(sum, old, new).to_be_bytes());
+    Some(Ipv4Addr::new(h[16], h[17], h[18], h[19]))
+}
+
+impl SimpleAction for ICMPPingResponder {
+    #[inline]
+    fn action(&mut self, packet: &mut Packet) -> Verdict {
+        match packet.network_header_mut().and_then(reply) {
+            Some(dst) => {
+                packet.anno_mut().set_dst_ip(dst);
+                Verdict::Pass
+            }
+            None => self.reject,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_have_valid_checksums() {
+        let mut p = vec![
+            0x45, 0, 0, 28, 0, 1, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 8, 0, 0, 0, 0, 7, 0,
+            1,
+        ];
+        let c = packet::checksum::checksum(&p[..20]);
+        p[10..12].copy_from_slice(&c.to_be_bytes());
+        let c = packet::checksum::checksum(&p[20..]);
+        p[22..24].copy_from_slice(&c.to_be_bytes());
+        assert_eq!(reply(&mut p), Some(Ipv4Addr::new(10, 0, 0, 1)));
+        assert!(packet::checksum::verify(&p[..20]));
+        assert!(packet::checksum::verify(&p[20..]));
+        assert_eq!(&p[12..20], &[10, 0, 0, 2, 10, 0, 0, 1]);
+        assert_eq!(p[20], 0);
+        assert_eq!(reply(&mut p), None, "a reply is not answered");
+        assert_eq!(reply(&mut p[..10]), None);
+    }
+}

@@ -1,0 +1,82 @@
+//! IPMirror — swaps the source and destination of IP packets.
+//!
+//! ## Synopsis
+//! `IPMirror([DST_ANNO])`
+//!
+//! ## Ports
+//! 1 input, 1 output; agnostic.
+//!
+//! ## Description
+//! Swaps the IP source and destination addresses at the network header
+//! and, for TCP and UDP packets that are not later fragments, the source
+//! and destination ports. Checksums stay valid (swapping does not change
+//! a ones'-complement sum). With DST_ANNO true (the default), the
+//! destination-IP annotation is set to the new destination. Packets too
+//! short for a header are passed unchanged.
+//!
+//! ## Arguments
+//! - `DST_ANNO` (keyword, default true): set the destination annotation.
+//!
+//! ## Differences from Click
+//! - None known.
+//!
+//! ## Example
+//! ```text
+//! CheckIPHeader(14) -> IPMirror -> EtherMirror -> Queue -> ToDevice(eth0);
+//! ```
+
+use std::net::Ipv4Addr;
+
+use clickconf::args::Args;
+use engine::{BuildContext, ConfigError, Element, ElementSpec, Simple, SimpleAction, Verdict};
+use packet::Packet;
+
+pub const SPEC: ElementSpec = ElementSpec {
+    class: "IPMirror",
+    ports: "1/1",
+    processing: "a/a",
+    source: include_str!("ipmirror.rs"),
+    drop_reasons: &[],
+    handlers: &[],
+    configure_phase: engine::spec::ConfigurePhase::Default,
+    make,
+};
+
+struct IPMirror {
+    dst_anno: bool,
+}
+
+fn make(args: &mut Args, _cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
+    let dst_anno = args.read_p::<bool>("DST_ANNO")?.unwrap_or(true);
+    Ok(Simple::boxed(IPMirror { dst_anno }))
+}
+
+impl SimpleAction for IPMirror {
+    #[inline]
+    fn action(&mut self, packet: &mut Packet) -> Verdict {
+        let mut new_dst = None;
+        if let Some(h) = packet.network_header_mut()
+            && h.len() >= 20
+        {
+            let (a, b) = h.split_at_mut(16);
+            a[12..16].swap_with_slice(&mut b[..4]);
+            new_dst = Some(Ipv4Addr::new(h[16], h[17], h[18], h[19]));
+            let hl = usize::from(h[0] & 0x0f) * 4;
+            let later_fragment = u16::from_be_bytes([h[6], h[7]]) & 0x1fff != 0;
+            if matches!(h[9], 6 | 17)
+                && !later_fragment
+                && hl >= 20
+                && let Some(t) = h.get_mut(hl..hl + 4)
+            {
+                let (s, d) = t.split_at_mut(2);
+                s.swap_with_slice(d);
+            }
+        }
+        if self.dst_anno
+            && let Some(d) = new_dst
+        {
+            packet.anno_mut().set_dst_ip(d);
+        }
+        Verdict::Pass
+    }
+}
