@@ -1027,6 +1027,114 @@ fn classify_edge_frames() -> Vec<Frame> {
     frames.into_iter().map(Frame::whole).collect()
 }
 
+/// Frames arriving on interface 0 of `configs/router.click` (router
+/// 10.0.0.254, 02:00:00:00:00:fe; the other interface is 192.168.1.0/24),
+/// for `routing-in0.pcap`: an ARP reply to the router, traffic to the other
+/// subnet, traffic from the other subnet to a host here (forwarded back
+/// out of interface 0), TTLs 5 and 1, a Record Route option, a broadcast,
+/// and a bad header checksum.
+fn routing_in0_frames() -> Vec<Frame> {
+    const ROUTER: Mac = [0x02, 0, 0, 0, 0, 0xfe];
+    const ROUTER_IP: [u8; 4] = [10, 0, 0, 254];
+    let v4 = V4::new;
+    let arp = |op: u16, sha: Mac, spa: [u8; 4], tha: Mac, tpa: [u8; 4]| {
+        let mut a = vec![0, 1, 8, 0, 6, 4];
+        a.extend_from_slice(&op.to_be_bytes());
+        a.extend_from_slice(&sha);
+        a.extend_from_slice(&spa);
+        a.extend_from_slice(&tha);
+        a.extend_from_slice(&tpa);
+        a
+    };
+    let tcp = |sport, dport| Tcp {
+        sport,
+        dport,
+        seq: 7,
+        ack: 0,
+        flags: SYN,
+        window: 29200,
+    };
+    let mut frames = vec![
+        // 10.0.0.1 tells the router where it is.
+        pad60(ether(
+            ROUTER,
+            MAC_A,
+            0x0806,
+            &arp(2, MAC_A, IP_A, ROUTER, ROUTER_IP),
+        )),
+        // To the other subnet: waits for ARP there.
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(
+                v4(IP_A, IP_C, PROTO_UDP),
+                &udp4(IP_A, IP_C, 5000, 53, b"query"),
+            ),
+        ),
+        // From the other subnet to 10.0.0.1: forwarded back out.
+        eth4(
+            ROUTER,
+            MAC_C,
+            &ipv4(
+                v4(IP_D, IP_A, PROTO_TCP),
+                &tcp4(IP_D, IP_A, tcp(40000, 80), &[], &[]),
+            ),
+        ),
+        eth4(
+            ROUTER,
+            MAC_C,
+            &ipv4(
+                V4 {
+                    ttl: 5,
+                    ..v4(IP_D, IP_A, PROTO_ICMP)
+                },
+                &echo(8, 9, 1, b"five"),
+            ),
+        ),
+        eth4(
+            ROUTER,
+            MAC_C,
+            &ipv4(
+                V4 {
+                    ttl: 1,
+                    ..v4(IP_D, IP_A, PROTO_UDP)
+                },
+                &udp4(IP_D, IP_A, 6000, 6001, b"ttl1"),
+            ),
+        ),
+        eth4(
+            ROUTER,
+            MAC_C,
+            &ipv4_with(
+                v4(IP_D, IP_A, PROTO_UDP),
+                &[7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                &udp4(IP_D, IP_A, 6002, 6003, b"record route"),
+            ),
+        ),
+        eth4(
+            ROUTER,
+            MAC_C,
+            &ipv4(
+                v4(IP_D, IP_A, PROTO_UDP),
+                &udp4(IP_D, IP_A, 6004, 6005, &pattern(1300, 1)),
+            ),
+        ),
+        // A subnet broadcast, for the router itself; not answered.
+        eth4(
+            BROADCAST,
+            MAC_A,
+            &ipv4(
+                v4(IP_A, [10, 0, 0, 255], PROTO_UDP),
+                &udp4(IP_A, [10, 0, 0, 255], 137, 137, b"nb"),
+            ),
+        ),
+    ];
+    let mut bad = ipv4(v4(IP_D, IP_A, PROTO_UDP), &udp4(IP_D, IP_A, 1, 2, b"bad"));
+    bad[10] ^= 0xff;
+    frames.push(eth4(ROUTER, MAC_C, &bad));
+    frames.into_iter().map(Frame::whole).collect()
+}
+
 // ---------------------------------------------------------------------------
 // Writing.
 
@@ -1114,6 +1222,13 @@ fn write_captures(dir: &Path) -> io::Result<Vec<PathBuf>> {
     write_pcap(
         &out("classify-edge.pcap"),
         &classify_edge_frames(),
+        linktype::ETHERNET,
+        ByteOrder::Little,
+        false,
+    )?;
+    write_pcap(
+        &out("routing-in0.pcap"),
+        &routing_in0_frames(),
         linktype::ETHERNET,
         ByteOrder::Little,
         false,

@@ -36,8 +36,9 @@
 //!   ff:ff:ff:ff:ff:ff.
 //!
 //! ## Handlers
-//! - `table` (read): one line per entry: address, Ethernet address (or
-//!   `?` while unresolved), age in seconds, packets waiting.
+//! - `table` (read): one line per entry, as Click prints it: address, 1
+//!   if resolved (else 0), Ethernet address (FF-FF-FF-FF-FF-FF while
+//!   unresolved), seconds since the entry was made or updated.
 //! - `count` (read): entries. `length` (read): packets waiting.
 //! - `queries` (read), `responses` (read): ARP requests sent and replies
 //!   used.
@@ -48,7 +49,6 @@
 //! - Click's `ARPQuerier(NAME)` form (an interface name) is not supported.
 //! - Packets waiting for an address that never answers stay until they
 //!   are pushed out by newer ones (CAPACITY); Click also expires them.
-//! - `table` prints Switchyard's columns, not Click's.
 //!
 //! ## Example
 //! ```text
@@ -164,10 +164,11 @@ impl ARPQuerier {
         out.emit(0, p);
     }
 
-    fn query(&mut self, target: Ipv4Addr, out: &mut Output) {
-        let mut frame = [0u8; 60];
+    /// Sends a request for `target`, stamped like the packet that needs it.
+    fn query(&mut self, target: Ipv4Addr, stamp: packet::Timestamp, out: &mut Output) {
+        let mut frame = [0u8; ARP_FRAME];
         arp::write(
-            &mut frame[..ARP_FRAME],
+            &mut frame,
             [0xff; 6],
             self.eth,
             &Arp {
@@ -178,7 +179,8 @@ impl ARPQuerier {
                 target_ip: target,
             },
         );
-        if let Ok(p) = Packet::from_slice(&frame) {
+        if let Ok(mut p) = Packet::from_slice(&frame) {
+            p.anno_mut().timestamp = stamp;
             self.queries += 1;
             out.emit(self.query_port, p);
         }
@@ -196,6 +198,7 @@ impl ARPQuerier {
             return;
         }
         let timeout = self.timeout_ns;
+        let stamp = p.anno().timestamp;
         let entry = self.table.entry(next).or_default();
         if let Some(eth) = entry.eth
             && (entry.permanent || now.saturating_sub(entry.updated_ns) < timeout)
@@ -216,7 +219,7 @@ impl ARPQuerier {
             .is_none_or(|t| now.saturating_sub(t) >= self.poll_ns);
         if due {
             entry.last_query_ns = Some(now);
-            self.query(next, out);
+            self.query(next, stamp, out);
         }
     }
 

@@ -10,16 +10,16 @@
 //! Each argument lists IP addresses or prefixes (`10.0.0.1`,
 //! `10.0.0.0/24`, or `AddressInfo` names) and the Ethernet address to
 //! answer with. An ARP request (Ethernet, IPv4) whose target address
-//! matches an entry is turned into the reply, in place, and leaves on
-//! output 0. Other packets go to output 1 if connected, else are dropped
+//! matches an entry is turned into the reply (42 bytes, stamped with the
+//! current time), in place, and leaves on output 0. Other packets go to output 1 if connected, else are dropped
 //! (reason `not_answered`).
 //!
 //! ## Arguments
 //! - `IP... ETH`: addresses answered for and the address answered with.
 //!
 //! ## Differences from Click
-//! - Replies reuse the request's buffer and keep its length (padding
-//!   included); Click builds a new 42-byte frame.
+//! - Replies reuse the request's buffer (Click makes a new one); the
+//!   bytes are the same.
 //!
 //! ## Example
 //! ```text
@@ -50,6 +50,7 @@ struct ARPResponder {
     /// (address, mask, Ethernet address)
     entries: Vec<(u32, u32, [u8; 6])>,
     reject: Verdict,
+    clock: std::sync::Arc<dyn engine::Clock>,
 }
 
 fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
@@ -100,7 +101,11 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
     } else {
         Verdict::Drop(DropReason(0))
     };
-    Ok(Simple::boxed(ARPResponder { entries, reject }))
+    Ok(Simple::boxed(ARPResponder {
+        entries,
+        reject,
+        clock: cx.clock.clone(),
+    }))
 }
 
 impl SimpleAction for ARPResponder {
@@ -120,6 +125,11 @@ impl SimpleAction for ARPResponder {
             target_ip: req.sender_ip,
         };
         arp::write(packet.data_mut(), req.sender_eth, eth, &reply);
+        let extra = packet.len() - arp::ARP_FRAME;
+        if packet.take(extra).is_err() {
+            return self.reject;
+        }
+        packet.anno_mut().timestamp = self.clock.wall();
         Verdict::Pass
     }
 }

@@ -7,19 +7,22 @@
 //! 1 input, 1 output; agnostic.
 //!
 //! ## Description
-//! For each IP packet (network header annotation set) it makes a new
-//! packet: an IP header from SRC to the packet's source (TTL 255), an ICMP
-//! header of TYPE and CODE, and the offending packet's IP header plus the
-//! first 8 bytes of its payload (RFC 792). The input packet is consumed.
-//! The error's destination-IP annotation is its destination, and its
-//! fix-IP-source annotation is set, so `FixIPSrc` can give it the address
-//! of the interface it leaves by.
+//! For each IP packet (network header annotation set) it makes an error
+//! message in the packet's place: an IP header from SRC to the packet's
+//! source (TTL 200, TOS 0, a fresh IP ID), an ICMP header of TYPE and
+//! CODE, and as much of the offending packet, from its IP header, as fits
+//! in MTU bytes (576 by default, RFC 1812 section 4.3.2.3). The error's
+//! destination-IP annotation is its destination, its timestamp the current
+//! time, and (unless SET_FIX_ANNO is false) its fix-IP-source annotation
+//! is set, so `FixIPSrc` can give it the address of the interface it
+//! leaves by.
 //!
 //! As RFC 1812 section 4.3.2.7 requires, no error is made (the packet is
 //! dropped, reason `no_error`) about an ICMP error message, a fragment
 //! other than the first, a packet sent to a broadcast or multicast
 //! address (by its header, its packet-type annotation, or BADADDRS), or a
-//! packet whose source is not a unicast address.
+//! packet whose source is not a valid unicast address (net 0, 127/8,
+//! class E, broadcast or multicast).
 //!
 //! TYPE and CODE are numbers or names: `unreachable` (codes `net`, `host`,
 //! `protocol`, `port`, `needfrag`, …), `timeexceeded` (`transit`,
@@ -33,11 +36,13 @@
 //! - `TYPE`, `CODE` (default 0).
 //! - `BADADDRS`: addresses (e.g. the subnets' broadcast addresses) whose
 //!   packets are never answered.
-//! - `MTU`/`PMTU`: the next-hop MTU for `unreachable needfrag` (default
-//!   576).
+//! - `MTU` (default 576): the largest error message.
+//! - `PMTU`: the next-hop MTU reported by `unreachable needfrag`.
+//! - `SET_FIX_ANNO` (default true): set the fix-IP-source annotation.
 //!
 //! ## Differences from Click
-//! - No rate limiting of errors.
+//! - Source-routed packets are answered without a reversed source route
+//!   (Click copies it), and redirects are sent for them (Click does not).
 //!
 //! ## Example
 //! ```text
@@ -114,11 +119,17 @@ struct ICMPError {
     kind: u8,
     code: u8,
     bad: Vec<Ipv4Addr>,
-    mtu: u16,
+    mtu: usize,
+    pmtu: u16,
+    fix_anno: bool,
+    next_id: u16,
+    clock: std::sync::Arc<dyn engine::Clock>,
 }
 
-fn make(args: &mut Args, _cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
-    Ok(Simple::boxed(configure(args)?))
+fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
+    let mut e = configure(args)?;
+    e.clock = cx.clock.clone();
+    Ok(Simple::boxed(e))
 }
 
 fn configure(args: &mut Args) -> Result<ICMPError, ConfigError> {
@@ -137,10 +148,14 @@ fn configure(args: &mut Args) -> Result<ICMPError, ConfigError> {
         })
         .transpose()?
         .unwrap_or_default();
-    let mtu = args
-        .read::<u16>("MTU")?
-        .or(args.read::<u16>("PMTU")?)
-        .unwrap_or(576);
+    let mtu = args.read::<u16>("MTU")?.unwrap_or(576);
+    let pmtu = args.read::<u16>("PMTU")?.unwrap_or(0);
+    let fix_anno = args.read::<bool>("SET_FIX_ANNO")?.unwrap_or(true);
+    if mtu < 56 {
+        return Err(ConfigError::msg(format!(
+            "MTU {mtu} is too small for an ICMP error"
+        )));
+    }
     let kind = number_or_name(&kind, TYPES, "type")?;
     let code = match code {
         Some(c) => number_or_name(&c, code_names(kind), "code")?,
@@ -151,17 +166,27 @@ fn configure(args: &mut Args) -> Result<ICMPError, ConfigError> {
         kind,
         code,
         bad,
-        mtu,
+        mtu: usize::from(mtu),
+        pmtu,
+        fix_anno,
+        next_id: 1,
+        clock: std::sync::Arc::new(engine::SystemClock::new()),
     })
 }
 
 fn unicast(a: Ipv4Addr) -> bool {
-    !(a.is_unspecified() || a.is_broadcast() || a.is_multicast() || a.octets()[0] == 0)
+    !(a.is_broadcast() || a.is_multicast())
+}
+
+/// A source an error may be sent to (RFC 1812 sections 4.2.2.11, 5.3.7).
+fn valid_source(a: Ipv4Addr) -> bool {
+    let net = a.octets()[0];
+    unicast(a) && net != 0 && net != 127 && net & 0xf0 != 0xf0
 }
 
 impl ICMPError {
     /// The error message about `ip` (an IP header and what follows).
-    fn error_for(&self, ip: &[u8], packet: &Packet) -> Option<Vec<u8>> {
+    fn error_for(&mut self, ip: &[u8], packet: &Packet) -> Option<Vec<u8>> {
         if ip.len() < 20 || ip[0] >> 4 != 4 {
             return None;
         }
@@ -181,15 +206,22 @@ impl ICMPError {
                 PacketType::Broadcast | PacketType::Multicast
             )
             || self.bad.contains(&dst);
-        if frag_offset != 0 || is_icmp_error || bad_dst || !unicast(src) {
+        if frag_offset != 0
+            || is_icmp_error
+            || bad_dst
+            || !valid_source(src)
+            || self.bad.contains(&src)
+        {
             return None;
         }
-        let quoted = ip.len().min(hl + 8);
+        let quoted = ip.len().min(self.mtu - 28);
         let total = 20 + 8 + quoted;
         let mut e = vec![0u8; total];
         e[0] = 0x45;
         e[2..4].copy_from_slice(&(total as u16).to_be_bytes());
-        e[8] = 255;
+        e[4..6].copy_from_slice(&self.next_id.to_be_bytes());
+        self.next_id = self.next_id.wrapping_add(1);
+        e[8] = 200;
         e[9] = 1;
         e[12..16].copy_from_slice(&self.src.octets());
         e[16..20].copy_from_slice(&src.octets());
@@ -202,7 +234,7 @@ impl ICMPError {
                 let ptr = packet.anno().get::<1>(ICMP_PARAMPROB).map_or(0, |b| b[0]);
                 e[24] = ptr;
             }
-            (3, 4) => e[26..28].copy_from_slice(&self.mtu.to_be_bytes()),
+            (3, 4) => e[26..28].copy_from_slice(&self.pmtu.to_be_bytes()),
             (5, _) => e[24..28].copy_from_slice(&packet.anno().dst_ip().octets()),
             _ => {}
         }
@@ -229,9 +261,13 @@ impl SimpleAction for ICMPError {
         }
         *packet.anno_mut() = packet::Annotations::default();
         packet.set_network_header(0, 20);
+        let now = self.clock.wall();
         let anno = packet.anno_mut();
         anno.set_dst_ip(dst);
-        anno.set(FIX_IP_SRC, &[1]);
+        anno.timestamp = now;
+        if self.fix_anno {
+            anno.set(FIX_IP_SRC, &[1]);
+        }
         Verdict::Pass
     }
 }
@@ -249,24 +285,25 @@ mod tests {
 
     #[test]
     fn time_exceeded_quotes_header_and_eight_bytes() {
-        let e = element("10.0.0.1, timeexceeded");
+        let mut e = element("10.0.0.1, timeexceeded");
         let mut ip = vec![
             0x45, 0, 0, 40, 0, 1, 0, 0, 1, 17, 0, 0, 10, 0, 1, 5, 10, 0, 2, 9,
         ];
         ip.extend_from_slice(&[0x12, 0x34, 0, 53, 0, 20, 0, 0, 9, 9, 9, 9]);
         let p = Packet::from_slice(&ip).unwrap();
         let err = e.error_for(&ip, &p).unwrap();
-        assert_eq!(err.len(), 20 + 8 + 28);
+        assert_eq!(err.len(), 20 + 8 + 32, "the whole packet fits in 576 bytes");
+        assert_eq!(err[8], 200);
         assert!(packet::checksum::verify(&err[..20]));
         assert!(packet::checksum::verify(&err[20..]));
         assert_eq!(&err[16..20], &[10, 0, 1, 5]);
         assert_eq!((err[20], err[21]), (11, 0));
-        assert_eq!(&err[28..], &ip[..28]);
+        assert_eq!(&err[28..], &ip[..]);
     }
 
     #[test]
     fn no_errors_about_errors_fragments_or_broadcasts() {
-        let e = element("10.0.0.1, timeexceeded");
+        let mut e = element("10.0.0.1, timeexceeded");
         let base = [
             0x45u8, 0, 0, 28, 0, 1, 0, 0, 1, 1, 0, 0, 10, 0, 1, 5, 10, 0, 2, 9, 3, 3, 0, 0, 0, 0,
             0, 0,

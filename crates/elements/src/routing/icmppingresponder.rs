@@ -8,8 +8,9 @@
 //!
 //! ## Description
 //! Turns each ICMP echo request into its echo reply, in place: source and
-//! destination addresses swapped, type 0, TTL 255, checksums updated; the
-//! destination-IP annotation is set to the new destination. Other packets
+//! destination addresses swapped, fragment field cleared, TTL 255, type
+//! and code 0, checksums updated; the destination-IP annotation is set to
+//! the new destination, the timestamp to now, the paint to 0. Other packets
 //! (not echo requests, later fragments, truncated) go to output 1 if it is
 //! connected, else are dropped (reason `not_echo`). The network header
 //! annotation must be set.
@@ -45,6 +46,7 @@ pub const SPEC: ElementSpec = ElementSpec {
 
 struct ICMPPingResponder {
     reject: Verdict,
+    clock: std::sync::Arc<dyn engine::Clock>,
 }
 
 fn make(_args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
@@ -53,7 +55,10 @@ fn make(_args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigE
     } else {
         Verdict::Drop(DropReason(0))
     };
-    Ok(Simple::boxed(ICMPPingResponder { reject }))
+    Ok(Simple::boxed(ICMPPingResponder {
+        reject,
+        clock: cx.clock.clone(),
+    }))
 }
 
 /// Makes the reply in `h` (an IP header and what follows); false if `h`
@@ -70,6 +75,8 @@ fn reply(h: &mut [u8]) -> Option<Ipv4Addr> {
     a[12..16].swap_with_slice(&mut b[..4]);
     // TTL 255; the header checksum is recomputed (the swap leaves it, the
     // TTL does not).
+    h[6] = 0;
+    h[7] = 0;
     h[8] = 255;
     h[10] = 0;
     h[11] = 0;
@@ -78,6 +85,7 @@ fn reply(h: &mut [u8]) -> Option<Ipv4Addr> {
     // Type 8 -> 0 in the first ICMP word.
     let old = u16::from_be_bytes([h[hl], h[hl + 1]]);
     h[hl] = 0;
+    h[hl + 1] = 0;
     let new = u16::from_be_bytes([h[hl], h[hl + 1]]);
     let sum = u16::from_be_bytes([h[hl + 2], h[hl + 3]]);
     h[hl + 2..hl + 4].copy_from_slice(&update_u16(sum, old, new).to_be_bytes());
@@ -89,7 +97,11 @@ impl SimpleAction for ICMPPingResponder {
     fn action(&mut self, packet: &mut Packet) -> Verdict {
         match packet.network_header_mut().and_then(reply) {
             Some(dst) => {
-                packet.anno_mut().set_dst_ip(dst);
+                let now = self.clock.wall();
+                let anno = packet.anno_mut();
+                anno.set_dst_ip(dst);
+                anno.timestamp = now;
+                anno.set_paint(0);
                 Verdict::Pass
             }
             None => self.reject,

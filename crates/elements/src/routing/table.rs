@@ -187,11 +187,10 @@ impl RouteTable {
         None
     }
 
+    /// The routes in the order they were added, as Click lists them.
     pub fn table(&self) -> String {
-        let mut sorted = self.routes.clone();
-        sorted.sort_by_key(|r| (r.addr, std::cmp::Reverse(r.mask)));
         let mut s = String::new();
-        for r in &sorted {
+        for r in &self.routes {
             r.unparse(&mut s);
         }
         s
