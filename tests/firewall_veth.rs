@@ -47,23 +47,6 @@ impl Drop for Setup {
     }
 }
 
-fn http_server(ns: &str, ip: &str, port: u16, dir: &std::path::Path) -> Child {
-    in_ns(ns, "python3")
-        .args([
-            "-m",
-            "http.server",
-            &port.to_string(),
-            "--bind",
-            ip,
-            "--directory",
-        ])
-        .arg(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start python3 http.server")
-}
-
 /// `curl`'s exit code fetching `url` from namespace `ns` (0 on success,
 /// 28 on a timeout), and what it fetched.
 fn curl(ns: &str, url: &str, timeout_s: u32) -> (i32, Vec<u8>) {
@@ -72,14 +55,6 @@ fn curl(ns: &str, url: &str, timeout_s: u32) -> (i32, Vec<u8>) {
         .output()
         .expect("run curl");
     (out.status.code().unwrap_or(-1), out.stdout)
-}
-
-/// Waits for a TCP server in `ns` to listen on `ip:port`.
-fn wait_listening(ns: &str, ip: &str, port: u16) {
-    let probe = format!(
-        "import socket,time\nfor _ in range(100):\n  try:\n    socket.create_connection(('{ip}',{port}),0.2).close(); break\n  except OSError: time.sleep(0.05)\n"
-    );
-    let _ = in_ns(ns, "python3").args(["-c", &probe]).status();
 }
 
 #[test]

@@ -238,3 +238,38 @@ pub fn yard_exited(yard: &mut Child) -> Option<String> {
         _ => None,
     }
 }
+
+/// Waits for a TCP server in `ns` to listen on `ip:port`.
+pub fn wait_listening(ns: &str, ip: &str, port: u16) {
+    let probe = format!(
+        "import socket,time\nfor _ in range(100):\n  try:\n    socket.create_connection(('{ip}',{port}),0.2).close(); break\n  except OSError: time.sleep(0.05)\n"
+    );
+    let _ = in_ns(ns, "python3").args(["-c", &probe]).status();
+}
+
+/// A static-file HTTP server. Python's `http.server` module looks its own
+/// name up in DNS when it binds, which hangs in a namespace whose default
+/// route leads nowhere; this one skips that.
+const HTTP_SERVER_PY: &str = r#"
+import http.server, os, socketserver, sys
+class Server(http.server.ThreadingHTTPServer):
+    def server_bind(self):
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+os.chdir(sys.argv[3])
+Server((sys.argv[1], int(sys.argv[2])), Quiet).serve_forever()
+"#;
+
+/// Serves the files of `dir` over HTTP on `ip:port` inside `ns`.
+pub fn http_server(ns: &str, ip: &str, port: u16, dir: &Path) -> Child {
+    in_ns(ns, "python3")
+        .args(["-c", HTTP_SERVER_PY, ip, &port.to_string()])
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the HTTP server (python3)")
+}

@@ -268,11 +268,16 @@ impl Element for ARPQuerier {
                 entries.sort_by_key(|(ip, _)| **ip);
                 let mut s = String::new();
                 for (ip, e) in entries {
-                    let eth = e
-                        .eth
-                        .map_or("?".to_string(), |a| EtherAddress(a).to_string());
-                    let age = now.saturating_sub(e.updated_ns) / 1_000_000_000;
-                    let _ = writeln!(s, "{ip} {eth} {age} {}", e.waiting.len());
+                    let ok = u8::from(e.eth.is_some());
+                    let eth = e.eth.unwrap_or([0xff; 6]);
+                    let age = now.saturating_sub(e.updated_ns);
+                    let _ = writeln!(
+                        s,
+                        "{ip} {ok} {} {}.{:06}",
+                        crate::ethernet::unparse_ether(&eth),
+                        age / 1_000_000_000,
+                        age % 1_000_000_000 / 1000
+                    );
                 }
                 Ok(s)
             }
