@@ -22,7 +22,7 @@
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use elements::classify::pattern::{Headers, parse};
+use elements::classify::pattern::{Headers, RuleSet, parse};
 use elements::io::pcap::CaptureReader;
 
 const EXPRESSIONS: &[&str] = &[
@@ -115,6 +115,8 @@ fn index_of(ns: u64) -> u64 {
 
 fn ours(expr: &str, frames: &[(u64, Vec<u8>)], vlan: bool) -> BTreeSet<u64> {
     let e = parse(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
+    // The compiled rule set, as IPClassifier runs it.
+    let rules = RuleSet::new(vec![(e, Some(0))]);
     let mut hits = BTreeSet::new();
     for (i, f) in frames {
         let ip_at = if vlan {
@@ -124,11 +126,8 @@ fn ours(expr: &str, frames: &[(u64, Vec<u8>)], vlan: bool) -> BTreeSet<u64> {
             (f.get(12..14) == Some(&[0x08, 0x00])).then_some(14)
         };
         let Some(at) = ip_at else { continue };
-        let h = Headers {
-            ip: f.get(at..),
-            mac: Some(f),
-        };
-        if e.matches(&h) {
+        let h = Headers::new(f.get(at..), Some(f));
+        if rules.classify(&h) == Some(0) {
             hits.insert(*i);
         }
     }

@@ -33,10 +33,8 @@ pub struct RuleElement {
 impl RuleElement {
     #[inline]
     fn target(&self, p: &Packet) -> Option<usize> {
-        self.rules.classify(&Headers {
-            ip: p.network_header(),
-            mac: p.mac_header(),
-        })
+        self.rules
+            .classify(&Headers::new(p.network_header(), p.mac_header()))
     }
 }
 

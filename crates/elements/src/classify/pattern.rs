@@ -11,6 +11,7 @@
 //! with no allocation.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::Ipv4Addr;
 
 use clickconf::args::{EtherAddress, NameKind, resolve_name};
@@ -119,28 +120,35 @@ pub enum Expr {
 #[derive(Clone, Copy)]
 pub struct Headers<'a> {
     /// From the IP header to the end of the packet.
-    pub ip: Option<&'a [u8]>,
+    ip: Option<&'a [u8]>,
+    /// From the transport header (after the IP header's IHL × 4 bytes).
+    transport: Option<&'a [u8]>,
     /// From the link-level header to the end of the packet.
-    pub mac: Option<&'a [u8]>,
+    mac: Option<&'a [u8]>,
 }
 
-impl Headers<'_> {
+impl<'a> Headers<'a> {
+    /// The headers of a packet whose IP header (if any) starts `ip` and
+    /// whose link-level header (if any) starts `mac`.
+    #[inline]
+    pub fn new(ip: Option<&'a [u8]>, mac: Option<&'a [u8]>) -> Headers<'a> {
+        let transport = ip.and_then(|b| b.get(usize::from(*b.first()? & 0x0f) * 4..));
+        Headers { ip, transport, mac }
+    }
+
     #[inline]
     fn load(&self, f: &Field) -> Option<u32> {
-        let (bytes, start) = match f.base {
-            Base::Ip => (self.ip?, 0),
-            Base::Transport => {
-                let ip = self.ip?;
-                (ip, usize::from(*ip.first()? & 0x0f) * 4)
-            }
-            Base::Mac => (self.mac?, 0),
+        let bytes = match f.base {
+            Base::Ip => self.ip?,
+            Base::Transport => self.transport?,
+            Base::Mac => self.mac?,
         };
-        let at = start + usize::from(f.offset);
-        let b = bytes.get(at..at + usize::from(f.len))?;
-        let mut v = 0u32;
-        for &x in b {
-            v = (v << 8) | u32::from(x);
-        }
+        let at = usize::from(f.offset);
+        let v = match f.len {
+            1 => u32::from(*bytes.get(at)?),
+            2 => u32::from(u16::from_be_bytes(bytes.get(at..at + 2)?.try_into().ok()?)),
+            _ => u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?),
+        };
         Some((v & f.mask) >> f.shift)
     }
 }
@@ -220,6 +228,74 @@ impl Expr {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// One test of a compiled rule: compare a field, then go on to `yes` or
+/// `no` (a node index, or [`MATCH`]/[`FAIL`]).
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    field: Field,
+    op: Op,
+    value: u32,
+    yes: u32,
+    no: u32,
+}
+
+const MATCH: u32 = u32::MAX;
+const FAIL: u32 = u32::MAX - 1;
+
+/// Expressions compiled to a branching program: each test is a node that
+/// jumps on, so evaluating a rule is a loop of load-compare-jump, with
+/// `and`, `or`, `not` and `?:` turned into jump targets.
+#[derive(Debug, Default)]
+struct Program {
+    nodes: Vec<Node>,
+}
+
+impl Program {
+    /// Adds `e`; returns the entry that leads to `t` if `e` holds, else to
+    /// `f`.
+    fn compile(&mut self, e: &Expr, t: u32, f: u32) -> u32 {
+        match e {
+            Expr::Const(true) => t,
+            Expr::Const(false) => f,
+            Expr::Cmp { field, op, value } => {
+                self.nodes.push(Node {
+                    field: *field,
+                    op: *op,
+                    value: *value,
+                    yes: t,
+                    no: f,
+                });
+                (self.nodes.len() - 1) as u32
+            }
+            Expr::Not(e) => self.compile(e, f, t),
+            Expr::And(es) => es.iter().rev().fold(t, |next, e| self.compile(e, next, f)),
+            Expr::Or(es) => es.iter().rev().fold(f, |next, e| self.compile(e, t, next)),
+            Expr::Cond(a, b, c) => {
+                let yes = self.compile(b, t, f);
+                let no = self.compile(c, t, f);
+                self.compile(a, yes, no)
+            }
+        }
+    }
+
+    #[inline]
+    fn run(&self, mut at: u32, h: &Headers<'_>) -> bool {
+        loop {
+            match at {
+                MATCH => return true,
+                FAIL => return false,
+                _ => {}
+            }
+            let n = &self.nodes[at as usize];
+            let holds = match h.load(&n.field) {
+                Some(v) => n.op.apply(v, n.value),
+                None => false,
+            };
+            at = if holds { n.yes } else { n.no };
         }
     }
 }
@@ -1063,14 +1139,39 @@ pub fn parse(text: &str) -> Result<Expr, PatternError> {
     Ok(e)
 }
 
+/// A multiplicative hash for the index's 32-bit keys: field values from
+/// packets, looked up once per packet, where SipHash would cost more than
+/// the rule it finds. A packet chosen to collide only slows its own
+/// lookup within one bucket list.
+#[derive(Default)]
+struct FieldHasher(u64);
+
+impl Hasher for FieldHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.0 = (u64::from(v) ^ 0x5555_5555).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 20;
+    }
+}
+
+type FieldMap<V> = HashMap<u32, V, BuildHasherDefault<FieldHasher>>;
+
 /// Rules in order, each with where a matching packet goes, indexed on one
 /// field (see the module doc).
 #[derive(Debug)]
 pub struct RuleSet {
-    rules: Vec<(Expr, Option<usize>)>,
+    /// Each rule's entry into `program` and its target.
+    rules: Vec<(u32, Option<usize>)>,
+    program: Program,
     key: Option<Field>,
     /// Rule indices by the value they require of `key`.
-    by_key: HashMap<u32, Vec<u32>>,
+    by_key: FieldMap<Vec<u32>>,
     /// Rules that require no value of `key`.
     rest: Vec<u32>,
 }
@@ -1093,23 +1194,33 @@ impl RuleSet {
         }
         let key = counts
             .into_iter()
-            .filter(|&(_, n)| n >= 8)
+            .filter(|&(_, n)| n >= 4)
             .max_by_key(|&(f, n)| (n, f.offset, f.len))
             .map(|(f, _)| f);
-        let mut by_key: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut by_key: FieldMap<Vec<u32>> = FieldMap::default();
         let mut rest = Vec::new();
-        for (i, (e, _)) in rules.iter().enumerate() {
+        let mut program = Program::default();
+        let mut entries = Vec::with_capacity(rules.len());
+        for (i, (e, target)) in rules.iter().enumerate() {
             match key.and_then(|k| e.required_value(&k)) {
                 Some(v) => by_key.entry(v).or_default().push(i as u32),
                 None => rest.push(i as u32),
             }
+            entries.push((program.compile(e, MATCH, FAIL), *target));
         }
         RuleSet {
-            rules,
+            rules: entries,
+            program,
             key,
             by_key,
             rest,
         }
+    }
+
+    #[inline]
+    fn rule_matches(&self, i: u32, h: &Headers<'_>) -> Option<Option<usize>> {
+        let (entry, target) = self.rules[i as usize];
+        self.program.run(entry, h).then_some(target)
     }
 
     /// The target of the first rule the packet matches; `None` when no
@@ -1117,11 +1228,9 @@ impl RuleSet {
     #[inline]
     pub fn classify(&self, h: &Headers<'_>) -> Option<usize> {
         let Some(key) = &self.key else {
-            return self
-                .rules
-                .iter()
-                .find(|(e, _)| e.matches(h))
-                .and_then(|(_, t)| *t);
+            return (0..self.rules.len() as u32)
+                .find_map(|i| self.rule_matches(i, h))
+                .flatten();
         };
         let keyed: &[u32] = match h.load(key) {
             Some(v) => self.by_key.get(&v).map(Vec::as_slice).unwrap_or(&[]),
@@ -1145,9 +1254,8 @@ impl RuleSet {
                 }
                 (None, None) => return None,
             };
-            let (e, target) = &self.rules[next as usize];
-            if e.matches(h) {
-                return *target;
+            if let Some(target) = self.rule_matches(next, h) {
+                return target;
             }
         }
     }
@@ -1157,7 +1265,8 @@ impl RuleSet {
         let mut s = format!("{} rules", self.rules.len());
         if let Some(k) = &self.key {
             s.push_str(&format!(
-                "; indexed on {:?}[{}:{}] ({} values, {} unindexed rules)",
+                "; {} tests; indexed on {:?}[{}:{}] ({} values, {} unindexed rules)",
+                self.program.nodes.len(),
                 k.base,
                 k.offset,
                 k.len,

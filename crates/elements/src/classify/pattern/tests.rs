@@ -36,10 +36,12 @@ fn tcp(sport: u16, dport: u16, flags: u8) -> Vec<u8> {
 
 fn m(pattern: &str, packet: &[u8]) -> bool {
     let e = parse(pattern).unwrap_or_else(|e| panic!("{pattern}: {e}"));
-    e.matches(&Headers {
-        ip: Some(packet),
-        mac: None,
-    })
+    let h = Headers::new(Some(packet), None);
+    let tree = e.matches(&h);
+    // The compiled program must agree with the expression tree.
+    let compiled = RuleSet::new(vec![(e, Some(0))]).classify(&h) == Some(0);
+    assert_eq!(tree, compiled, "{pattern}: tree and program disagree");
+    tree
 }
 
 #[test]
@@ -169,12 +171,7 @@ fn index_picks_the_common_field_and_keeps_rule_order() {
         "{}",
         set.describe()
     );
-    let h = |p: &Vec<u8>| {
-        set.classify(&Headers {
-            ip: Some(p),
-            mac: None,
-        })
-    };
+    let h = |p: &Vec<u8>| set.classify(&Headers::new(Some(p), None));
     assert_eq!(
         h(&ip(6, [1, 1, 1, 1], [2, 2, 2, 2], 0, &tcp(5, 1099, 0))),
         Some(1)
