@@ -1135,6 +1135,69 @@ fn routing_in0_frames() -> Vec<Frame> {
     frames.into_iter().map(Frame::whole).collect()
 }
 
+/// Flows through a NAT whose public address is 1.0.0.1 and which gives
+/// ports from 1024 in sequence, for `nat-flows.pcap`: inside hosts
+/// 10.0.0.1 and 10.0.0.2 both using source port 40000, replies from
+/// outside to the public address (ports 1024 and 1025), an unknown outside
+/// packet, a TCP handshake (port 1026), a source port below the range, a
+/// mapping used again, and an ICMP port unreachable about a translated
+/// flow.
+fn nat_frames() -> Vec<Frame> {
+    const PUBLIC: [u8; 4] = [1, 0, 0, 1];
+    const DNS: [u8; 4] = [8, 8, 8, 8];
+    const WEB: [u8; 4] = [93, 184, 216, 34];
+    let v4 = V4::new;
+    let t = |sport, dport, flags, seq, ack| Tcp {
+        sport,
+        dport,
+        seq,
+        ack,
+        flags,
+        window: 29200,
+    };
+    let udp = |s: [u8; 4], sp, d: [u8; 4], dp, data: &[u8]| {
+        eth4(
+            MAC_B,
+            MAC_A,
+            &ipv4(v4(s, d, PROTO_UDP), &udp4(s, d, sp, dp, data)),
+        )
+    };
+    let tcp = |s: [u8; 4], d: [u8; 4], seg: Tcp| {
+        eth4(
+            MAC_B,
+            MAC_A,
+            &ipv4(v4(s, d, PROTO_TCP), &tcp4(s, d, seg, &[], &[])),
+        )
+    };
+    let mut frames = vec![
+        udp(IP_A, 40000, DNS, 53, b"query a"),
+        udp(IP_B, 40000, DNS, 53, b"query b"),
+        udp(DNS, 53, PUBLIC, 1024, b"answer a"),
+        udp(DNS, 53, PUBLIC, 1025, b"answer b"),
+        udp([9, 9, 9, 9], 80, PUBLIC, 5555, b"unsolicited"),
+        tcp(IP_A, WEB, t(50000, 80, SYN, 100, 0)),
+        tcp(WEB, PUBLIC, t(80, 1026, SYN | ACK, 900, 101)),
+        tcp(IP_A, WEB, t(50000, 80, ACK, 101, 901)),
+        udp(IP_A, 1000, DNS, 53, b"low port"),
+        udp(IP_A, 40000, DNS, 53, b"query a again"),
+    ];
+    // Port unreachable from 8.8.8.8 about 1.0.0.1:1024 -> 8.8.8.8:53,
+    // quoting the translated packet.
+    let quoted = ipv4(
+        v4(PUBLIC, DNS, PROTO_UDP),
+        &udp4(PUBLIC, DNS, 1024, 53, b"query a"),
+    );
+    frames.push(eth4(
+        MAC_B,
+        MAC_A,
+        &ipv4(
+            v4(DNS, PUBLIC, PROTO_ICMP),
+            &icmp(3, 3, [0; 4], &quoted[..28]),
+        ),
+    ));
+    frames.into_iter().map(Frame::whole).collect()
+}
+
 // ---------------------------------------------------------------------------
 // Writing.
 
@@ -1229,6 +1292,13 @@ fn write_captures(dir: &Path) -> io::Result<Vec<PathBuf>> {
     write_pcap(
         &out("routing-in0.pcap"),
         &routing_in0_frames(),
+        linktype::ETHERNET,
+        ByteOrder::Little,
+        false,
+    )?;
+    write_pcap(
+        &out("nat-flows.pcap"),
+        &nat_frames(),
         linktype::ETHERNET,
         ByteOrder::Little,
         false,

@@ -4,27 +4,27 @@
 pub const SAMPLES: &[(&str, &str, bool)] = &[
     (
         "RadixIPLookup",
-        "Idle -> in :: GetIPAddress(30) -> x :: RadixIPLookup(10.0.0.0/8 0, 0.0.0.0/0 1.2.3.4 1, 192.168.0.0/16 -1) -> Discard; x[1] -> Discard",
+        "Idle -> in :: SetIPAddress(10.1.2.3) -> x :: RadixIPLookup(10.0.0.0/8 0, 0.0.0.0/0 1.2.3.4 1, 192.168.0.0/16 -1) -> Discard; x[1] -> Discard",
         false,
     ),
     (
         "LinearIPLookup",
-        "Idle -> in :: GetIPAddress(30) -> x :: LinearIPLookup(10.0.0.0/8 0, 0/0 1) -> Discard; x[1] -> Discard",
+        "Idle -> in :: SetIPAddress(10.1.2.3) -> x :: LinearIPLookup(10.0.0.0/8 0, 0/0 1) -> Discard; x[1] -> Discard",
         false,
     ),
     (
         "DirectIPLookup",
-        "Idle -> in :: GetIPAddress(30) -> x :: DirectIPLookup(10.0.0.0/8 0) -> Discard",
+        "Idle -> in :: SetIPAddress(10.1.2.3) -> x :: DirectIPLookup(10.0.0.0/8 0) -> Discard",
         false,
     ),
     (
         "StaticIPLookup",
-        "Idle -> in :: GetIPAddress(30) -> x :: StaticIPLookup(0/0 0) -> Discard",
+        "Idle -> in :: SetIPAddress(10.1.2.3) -> x :: StaticIPLookup(0/0 0) -> Discard",
         false,
     ),
     (
         "LookupIPRoute",
-        "Idle -> in :: GetIPAddress(30) -> x :: LookupIPRoute(0/0 0) -> Discard",
+        "Idle -> in :: SetIPAddress(10.1.2.3) -> x :: LookupIPRoute(0/0 0) -> Discard",
         false,
     ),
     (

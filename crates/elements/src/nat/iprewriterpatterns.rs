@@ -1,0 +1,83 @@
+//! IPRewriterPatterns — names rewrite patterns for the rewriters' input
+//! specs.
+//!
+//! ## Synopsis
+//! `IPRewriterPatterns(NAME SADDR SPORT DADDR DPORT, ...)`
+//!
+//! ## Ports
+//! None.
+//!
+//! ## Description
+//! Defines patterns that any rewriter's input spec can use as `pattern
+//! NAME FOUT ROUT`. Rewriters that use the same name share the pattern,
+//! so sequential (`#`) allocation continues across them. A pattern with
+//! two fields (`NAME SADDR DADDR`) is for the address rewriters. The
+//! element is configured before the rewriters.
+//!
+//! ## Arguments
+//! - `NAME SADDR SPORT DADDR DPORT`: one named pattern (see `yard doc
+//!   IPRewriter` for the fields).
+//!
+//! ## Differences from Click
+//! - None known.
+//!
+//! ## Example
+//! ```text
+//! IPRewriterPatterns(to_world 1.0.0.1 1024-65535# - -);
+//! rw :: IPRewriter(pattern to_world 0 1, drop);
+//! ```
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use clickconf::args::{ArgError, Args};
+use engine::{BuildContext, ConfigError, Element, ElementSpec};
+
+use super::pattern::Pattern;
+use super::rewriter::NamedPatterns;
+
+pub const SPEC: ElementSpec = ElementSpec {
+    class: "IPRewriterPatterns",
+    ports: "0/0",
+    processing: "a/a",
+    source: include_str!("iprewriterpatterns.rs"),
+    drop_reasons: &[],
+    handlers: &[],
+    configure_phase: engine::spec::ConfigurePhase::Info,
+    make,
+};
+
+struct IPRewriterPatterns;
+
+impl Element for IPRewriterPatterns {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
+    let mut named = HashMap::new();
+    for arg in args.rest() {
+        let bad = |message: String| {
+            ConfigError::Arg(ArgError {
+                offset: arg.offset,
+                len: arg.len,
+                message,
+            })
+        };
+        let words: Vec<&str> = arg.text.split_ascii_whitespace().collect();
+        let Some((name, fields)) = words.split_first() else {
+            continue;
+        };
+        let pattern =
+            Pattern::parse(fields, fields.len() == 4).map_err(|m| bad(format!("{name}: {m}")))?;
+        if named
+            .insert(name.to_string(), Arc::new(Mutex::new(pattern)))
+            .is_some()
+        {
+            return Err(bad(format!("pattern '{name}' defined twice")));
+        }
+    }
+    cx.shared.publish(&cx.name, Arc::new(NamedPatterns(named)));
+    Ok(Box::new(IPRewriterPatterns))
+}
