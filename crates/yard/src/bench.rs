@@ -25,6 +25,9 @@ pub struct BenchConfig {
     /// Whether the configuration can be copied per thread (application
     /// files name their elements, so they run on one thread only).
     copies: bool,
+    /// Runs for a fixed time and counts at `cnt` (sources without an end,
+    /// such as `FastUDPFlows`), instead of until its sources finish.
+    timed: bool,
 }
 
 impl BenchConfig {
@@ -34,8 +37,46 @@ impl BenchConfig {
             body: body.to_string(),
             dport: 5678,
             copies: true,
+            timed: false,
         }
     }
+
+    /// A configuration whose own source (with `@LEN@` for the frame
+    /// length) runs for a fixed time.
+    fn timed(name: &str, body: String) -> BenchConfig {
+        BenchConfig {
+            name: name.to_string(),
+            body,
+            dport: 5678,
+            copies: false,
+            timed: true,
+        }
+    }
+}
+
+/// `FastUDPFlows` making `flows` flows to `dst` without end, pulled in
+/// bursts of 256.
+fn flows_source(flows: u32, dst: &str) -> String {
+    format!(
+        "FastUDPFlows(0, -1, @LEN@, 2:0:0:0:0:1, 10.0.0.1, 2:0:0:0:0:2, {dst}, {flows}, 1000000000) -> Unqueue(BURST 256)"
+    )
+}
+
+/// 1,000 routes: /24s under 10.0.0.0/14, a few /16s and /8s, and a
+/// default route.
+pub fn routes_1000() -> String {
+    let mut routes = Vec::with_capacity(1000);
+    for i in 0..990u32 {
+        routes.push(format!("10.{}.{}.0/24 {}", i / 250, i % 250, i % 2));
+    }
+    for i in 0..6u32 {
+        routes.push(format!("172.{}.0.0/16 1", 16 + i));
+    }
+    for i in 0..3u32 {
+        routes.push(format!("{}.0.0.0/8 1", 20 + i));
+    }
+    routes.push("0.0.0.0/0 10.0.0.254 1".to_string());
+    routes.join(", ")
 }
 
 /// The Figure 4.1 applications measured from their files in `configs/`,
@@ -70,6 +111,21 @@ pub fn configs() -> Vec<BenchConfig> {
             ),
         ));
     }
+    v.push(BenchConfig::timed(
+        "NAT-1000flows",
+        format!(
+            "{} -> MarkIPHeader(14) -> rw :: IPRewriter(pattern 1.0.0.1 1024-65535 - - 0 1, drop) -> cnt :: Counter -> Discard; Idle -> [1]rw; rw[1] -> Discard;",
+            flows_source(1000, "8.8.8.8")
+        ),
+    ));
+    v.push(BenchConfig::timed(
+        "Router-1000routes",
+        format!(
+            "{} -> Strip(14) -> CheckIPHeader -> GetIPAddress(16) -> rt :: RadixIPLookup({}) -> DecIPTTL -> cnt :: Counter -> Discard; rt[1] -> Discard;",
+            flows_source(1000, "10.3.100.5"),
+            routes_1000()
+        ),
+    ));
     for (name, path, dport) in APPLICATIONS {
         let file = repo_file(path);
         match std::fs::read_to_string(&file) {
@@ -78,6 +134,7 @@ pub fn configs() -> Vec<BenchConfig> {
                 body: application_body(&text),
                 dport: *dport,
                 copies: false,
+                timed: false,
             }),
             Err(e) => eprintln!("bench: {name}: {}: {e}", file.display()),
         }
@@ -236,6 +293,8 @@ pub struct BenchOptions {
     /// Whether sources stamp packets with the time (InfiniteSource's
     /// TIMESTAMP; Click reads the clock per packet, we per batch).
     pub timestamp: bool,
+    /// How long each run of a timed configuration lasts.
+    pub seconds: f64,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -315,6 +374,65 @@ fn run_click(click: &Path, text: &str, total_packets: u64) -> Result<Rate> {
         bail!("click failed: {}", String::from_utf8_lossy(&out.stderr));
     }
     Ok(Rate::new(total_packets, wall, cpu_seconds(true) - cpu))
+}
+
+/// Runs a timed configuration in this process for `seconds`; the rate is
+/// what its counter `cnt` counted.
+fn run_ours_timed(text: &str, seconds: f64) -> Result<Rate> {
+    let registry = elements::registry();
+    let router = Router::from_text("<bench>", text, &registry)
+        .map_err(|e| anyhow::anyhow!("{}", e.render()))?;
+    packet::prewarm(4096);
+    let stop = router.stop_handle();
+    let timer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let cpu = cpu_seconds(false);
+    let started = Instant::now();
+    router.run(&RunOptions { threads: 1 });
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(false) - cpu;
+    let _ = timer.join();
+    let count: u64 = router
+        .read_handler("cnt.count")
+        .map_err(|e| anyhow::anyhow!("cnt.count: {e}"))?
+        .trim()
+        .parse()
+        .context("cnt.count")?;
+    Ok(Rate::new(count, wall, cpu))
+}
+
+/// Runs a timed configuration with Click's driver for `seconds`, stops it
+/// with SIGINT (Click then prints `cnt.count`) and counts what it counted.
+fn run_click_timed(click: &Path, text: &str, seconds: f64) -> Result<Rate> {
+    let cpu = cpu_seconds(true);
+    let started = Instant::now();
+    let child = Command::new(click)
+        .arg("-e")
+        .arg(text)
+        .args(["-h", "cnt.count"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("running {}", click.display()))?;
+    std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
+    // SAFETY: kill sends a signal to the child we started and still own.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let out = child.wait_with_output().context("waiting for click")?;
+    let wall = started.elapsed().as_secs_f64();
+    let count: u64 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .with_context(|| {
+            format!(
+                "click printed no count: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })?;
+    Ok(Rate::new(count, wall, cpu_seconds(true) - cpu))
 }
 
 /// Runs testpmd with two null devices for a few seconds in `mode` and
@@ -438,17 +556,26 @@ pub fn run(options: &BenchOptions) -> Result<String> {
                     options.burst,
                     options.timestamp,
                 );
+                let text = text.replace("@LEN@", &size.to_string());
                 let total = options.packets * threads as u64;
                 let mut ours = Vec::new();
                 let mut theirs = Vec::new();
                 for _ in 0..options.runs {
                     // Interleave ours and Click's so that machine noise
                     // affects both alike.
-                    ours.push(run_ours(&text, threads, total)?);
+                    if config.timed {
+                        ours.push(run_ours_timed(&text, options.seconds)?);
+                    } else {
+                        ours.push(run_ours(&text, threads, total)?);
+                    }
                     if threads == 1
                         && let Some(click) = &options.click
                     {
-                        theirs.push(run_click(click, &text, total)?);
+                        theirs.push(if config.timed {
+                            run_click_timed(click, &text, options.seconds)?
+                        } else {
+                            run_click(click, &text, total)?
+                        });
                     }
                 }
                 let ours_cpu = median(ours.iter().map(|r| r.cpu_mpps).collect());
@@ -535,7 +662,12 @@ mod tests {
         assert!(all.iter().any(|c| c.name == "app:firewall"));
         for config in &all {
             let copies = if config.copies { 2 } else { 1 };
-            let text = config_text(config, &udp_frame(64), 1000, copies, 64, true);
+            let text =
+                config_text(config, &udp_frame(64), 1000, copies, 64, true).replace("@LEN@", "64");
+            if config.timed {
+                run_ours_timed(&text, 0.05).unwrap_or_else(|e| panic!("{}: {e}", config.name));
+                continue;
+            }
             time_once(&text).unwrap_or_else(|e| panic!("{}: {e}", config.name));
         }
     }

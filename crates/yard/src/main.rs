@@ -155,6 +155,10 @@ enum Command {
         /// Skip the peers even if installed.
         #[arg(long)]
         no_peers: bool,
+        /// Seconds per run of the configurations that run for a fixed time
+        /// (NAT and router with FastUDPFlows).
+        #[arg(long, default_value_t = 2.0)]
+        seconds: f64,
         /// Measure only the configurations whose names start with this (wire,
         /// EtherMirror, Classifier, CheckIPHeader, IPFilter, app:…).
         #[arg(long)]
@@ -220,6 +224,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             no_peers,
             only,
             timestamp,
+            seconds,
         } => {
             let mut options = bench::BenchOptions {
                 packets,
@@ -231,6 +236,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 only,
                 threads,
                 timestamp,
+                seconds: seconds.max(0.1),
             };
             if !no_peers {
                 options = options.with_default_peers();

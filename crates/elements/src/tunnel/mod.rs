@@ -1,9 +1,11 @@
-//! Tunnels and encapsulation (IP-in-IP, UDP, GRE, VLAN) and the fast
-//! packet sources used by tests and benchmarks.
+//! Tunnels and encapsulation, and the fast packet sources used by tests
+//! and benchmarks (`FastUDPFlows`).
+
+pub mod fastudpflows;
 
 use engine::ElementSpec;
 
 /// Every element class of this group.
 pub fn specs() -> Vec<ElementSpec> {
-    vec![]
+    vec![fastudpflows::SPEC]
 }
