@@ -178,6 +178,21 @@ impl FastUDPFlows {
     }
 }
 
+impl FastUDPFlows {
+    /// Packets the rate allows now, if a rate is set.
+    fn due_packets(&mut self) -> Option<u64> {
+        let now = self.clock.monotonic_ns();
+        if self.next_ns == 0 {
+            self.next_ns = now;
+        }
+        match (now.checked_sub(self.next_ns), self.interval_ns) {
+            (_, 0) => None,
+            (None, _) => Some(0),
+            (Some(elapsed), interval) => elapsed.checked_div(interval).map(|d| d + 1),
+        }
+    }
+}
+
 impl Element for FastUDPFlows {
     fn pull(
         &mut self,
@@ -194,13 +209,7 @@ impl Element for FastUDPFlows {
         if let Some(limit) = self.limit {
             n = n.min(limit.saturating_sub(self.count));
         }
-        if self.interval_ns > 0 {
-            let now = self.clock.monotonic_ns();
-            if self.next_ns == 0 {
-                self.next_ns = now;
-            }
-            let due = now.saturating_sub(self.next_ns) / self.interval_ns
-                + u64::from(now >= self.next_ns);
+        if let Some(due) = self.due_packets() {
             n = n.min(due);
             self.next_ns += n * self.interval_ns;
         }
