@@ -1,4 +1,20 @@
-//! Robustness samples for the `balance` element group (see `tests/robustness.rs`
-//! for the format).
+//! Robustness samples for the `balance` element group (see
+//! `tests/robustness.rs` for the format).
 
-pub const SAMPLES: &[(&str, &str, bool)] = &[];
+pub const SAMPLES: &[(&str, &str, bool)] = &[
+    (
+        "HashSwitch",
+        "Idle -> in :: Null -> x :: HashSwitch(26, 12) -> Discard; x[1] -> Discard; x[2] -> Discard",
+        false,
+    ),
+    (
+        "RoundRobinSwitch",
+        "Idle -> in :: Null -> x :: RoundRobinSwitch -> Discard; x[1] -> Discard",
+        false,
+    ),
+    (
+        "RandomSwitch",
+        "Idle -> in :: Null -> x :: RandomSwitch -> Discard; x[1] -> Discard; x[2] -> Discard",
+        false,
+    ),
+];

@@ -1,4 +1,20 @@
-//! Robustness samples for the `shaping` element group (see `tests/robustness.rs`
-//! for the format).
+//! Robustness samples for the `shaping` element group (see
+//! `tests/robustness.rs` for the format).
 
-pub const SAMPLES: &[(&str, &str, bool)] = &[];
+pub const SAMPLES: &[(&str, &str, bool)] = &[
+    (
+        "SetIPDSCP",
+        "Idle -> in :: MarkIPHeader(14) -> x :: SetIPDSCP(46) -> Discard",
+        false,
+    ),
+    (
+        "SetIPECN",
+        "Idle -> in :: MarkIPHeader(14) -> x :: SetIPECN(ect2) -> Discard",
+        false,
+    ),
+    (
+        "MarkIPCE",
+        "Idle -> in :: MarkIPHeader(14) -> x :: MarkIPCE -> Discard",
+        false,
+    ),
+];

@@ -1,4 +1,35 @@
-//! Robustness samples for the `tunnel` element group (see `tests/robustness.rs`
-//! for the format).
+//! Robustness samples for the `tunnel` element group (see
+//! `tests/robustness.rs` for the format).
 
-pub const SAMPLES: &[(&str, &str, bool)] = &[];
+pub const SAMPLES: &[(&str, &str, bool)] = &[
+    (
+        "IPEncap",
+        "Idle -> in :: Null -> x :: IPEncap(ipip, 10.0.0.1, DST_ANNO, DSCP 10, ECT true) -> Discard",
+        false,
+    ),
+    (
+        "StripIPHeader",
+        "Idle -> in :: MarkIPHeader(14) -> x :: StripIPHeader -> Discard",
+        false,
+    ),
+    (
+        "UDPIPEncap",
+        "Idle -> in :: Null -> x :: UDPIPEncap(10.0.0.1, 4789, 10.0.0.2, 4789) -> Discard",
+        false,
+    ),
+    (
+        "VLANEncap",
+        "Idle -> in :: Null -> x :: VLANEncap(VLAN_ID 7, VLAN_PCP 3) -> Discard",
+        false,
+    ),
+    (
+        "VLANDecap",
+        "Idle -> in :: Null -> x :: VLANDecap -> Discard",
+        false,
+    ),
+    (
+        "EtherVLANEncap",
+        "Idle -> in :: Null -> x :: EtherVLANEncap(0x0800, 2:0:0:0:0:1, 2:0:0:0:0:2, ANNO) -> Discard",
+        false,
+    ),
+];

@@ -1,9 +1,13 @@
-//! Load balancing and splitting: hashing, round-robin, random, stride and
-//! rate-based splitters.
+//! Load balancing and splitting: hashing, round-robin and random
+//! switches.
+
+pub mod hashswitch;
+pub mod randomswitch;
+pub mod roundrobinswitch;
 
 use engine::ElementSpec;
 
 /// Every element class of this group.
 pub fn specs() -> Vec<ElementSpec> {
-    vec![]
+    vec![hashswitch::SPEC, randomswitch::SPEC, roundrobinswitch::SPEC]
 }
