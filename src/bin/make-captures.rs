@@ -1198,6 +1198,43 @@ fn nat_frames() -> Vec<Frame> {
     frames.into_iter().map(Frame::whole).collect()
 }
 
+/// IP-in-IP packets from the remote tunnel end 198.51.100.7 to the local
+/// one 192.0.2.1 (`configs/tunnel.click`), carrying the IPv4 packets of
+/// `mixed.pcap`, and one from another source, for `tunnel-ipip.pcap`.
+fn tunnel_frames(mixed: &[Frame]) -> Vec<Frame> {
+    const LOCAL: [u8; 4] = [192, 0, 2, 1];
+    const REMOTE: [u8; 4] = [198, 51, 100, 7];
+    const MAC: Mac = [0x02, 0, 0, 0, 0x40, 0x01];
+    let mut frames = Vec::new();
+    for f in mixed {
+        let d = &f.data;
+        if d.len() < 34 || d[12..14] != [0x08, 0x00] || d.len() != f.wire_len as usize {
+            continue;
+        }
+        let total = usize::from(u16::from_be_bytes([d[16], d[17]]));
+        let Some(inner) = d.get(14..14 + total) else {
+            continue;
+        };
+        let outer = ipv4(
+            V4 {
+                ttl: 60,
+                ..V4::new(REMOTE, LOCAL, 4)
+            },
+            inner,
+        );
+        frames.push(eth4(MAC, MAC_C, &outer));
+    }
+    let stray = ipv4(
+        V4::new([203, 0, 113, 9], LOCAL, 4),
+        &ipv4(
+            V4::new(IP_A, IP_B, PROTO_UDP),
+            &udp4(IP_A, IP_B, 1, 2, b"x"),
+        ),
+    );
+    frames.push(eth4(MAC, MAC_C, &stray));
+    frames.into_iter().map(Frame::whole).collect()
+}
+
 // ---------------------------------------------------------------------------
 // Writing.
 
@@ -1299,6 +1336,13 @@ fn write_captures(dir: &Path) -> io::Result<Vec<PathBuf>> {
     write_pcap(
         &out("nat-flows.pcap"),
         &nat_frames(),
+        linktype::ETHERNET,
+        ByteOrder::Little,
+        false,
+    )?;
+    write_pcap(
+        &out("tunnel-ipip.pcap"),
+        &tunnel_frames(&mixed),
         linktype::ETHERNET,
         ByteOrder::Little,
         false,

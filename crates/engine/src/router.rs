@@ -31,6 +31,9 @@ use crate::element::{
 };
 use crate::registry::Registry;
 use crate::shared::Shared;
+
+/// Rounds of tasks run after a stop request, at most.
+const DRAIN_ROUNDS: usize = 8;
 use crate::spec::HandlerSpec;
 
 /// Packet counts for one element.
@@ -426,6 +429,23 @@ impl Router {
             } else {
                 idle_rounds = idle_rounds.saturating_add(1);
                 self.idle_wait(idle_rounds, wake);
+            }
+        }
+        // A stop request (a source's STOP true, Ctrl-C) lets the packets
+        // already inside move on: a few more rounds, while any task works,
+        // so queues drain into their sinks as Click's driver finishes its
+        // pass over the tasks.
+        if self.stop.load(Ordering::Relaxed) {
+            for _ in 0..DRAIN_ROUNDS {
+                let mut worked = false;
+                for (k, &t) in tasks.iter().enumerate() {
+                    if !done[k] && self.run_task(&mut w, t) == TaskStatus::Worked {
+                        worked = true;
+                    }
+                }
+                if !worked {
+                    break;
+                }
             }
         }
     }
