@@ -1,4 +1,8 @@
-//! Robustness samples for the `monitor` element group (see `tests/robustness.rs`
-//! for the format).
+//! Robustness samples for the `monitor` element group (see
+//! `tests/robustness.rs` for the format).
 
-pub const SAMPLES: &[(&str, &str, bool)] = &[];
+pub const SAMPLES: &[(&str, &str, bool)] = &[(
+    "FlowStats",
+    "Idle -> in :: MarkIPHeader(14) -> x :: FlowStats(CAPACITY 4, TIMEOUT 0) -> Discard",
+    false,
+)];

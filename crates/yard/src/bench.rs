@@ -96,6 +96,7 @@ const APPLICATIONS: &[Application] = &[
     ("app:firewall", "configs/firewall.click", 53, &[]),
     ("app:loadbalancer", "configs/loadbalancer.click", 5678, &[]),
     ("app:tunnel", "configs/tunnel.click", 5678, &[]),
+    ("app:flowmonitor", "configs/flowmonitor.click", 5678, &[]),
     (
         "app:shaper",
         "configs/shaper.click",

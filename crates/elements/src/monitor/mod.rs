@@ -1,9 +1,10 @@
-//! Monitoring and traces: flow aggregation, per-flow statistics, rate
-//! monitors, `IPPrint`, and Click's IP summary dump format.
+//! Monitoring: per-flow statistics (`FlowStats`).
+
+pub mod flowstats;
 
 use engine::ElementSpec;
 
 /// Every element class of this group.
 pub fn specs() -> Vec<ElementSpec> {
-    vec![]
+    vec![flowstats::SPEC]
 }
