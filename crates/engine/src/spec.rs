@@ -251,9 +251,14 @@ impl ElementSpec {
         out
     }
 
-    /// The first line of the doc header.
+    /// The first paragraph of the doc header, on one line.
     pub fn summary(&self) -> String {
-        self.doc().lines().next().unwrap_or("").trim().to_string()
+        self.doc()
+            .lines()
+            .map(str::trim)
+            .take_while(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 

@@ -393,7 +393,11 @@ fn run_click(click: &Path, text: &str, total_packets: u64) -> Result<Rate> {
         .with_context(|| format!("running {}", click.display()))?;
     let wall = started.elapsed().as_secs_f64();
     if !out.status.success() {
-        bail!("click failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "click exited with {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
     }
     Ok(Rate::new(total_packets, wall, cpu_seconds(true) - cpu))
 }
@@ -582,6 +586,7 @@ pub fn run(options: &BenchOptions) -> Result<String> {
                 let total = options.packets * threads as u64;
                 let mut ours = Vec::new();
                 let mut theirs = Vec::new();
+                let mut click_failed: Option<anyhow::Error> = None;
                 for _ in 0..options.runs {
                     // Interleave ours and Click's so that machine noise
                     // affects both alike.
@@ -591,14 +596,24 @@ pub fn run(options: &BenchOptions) -> Result<String> {
                         ours.push(run_ours(&text, threads, total)?);
                     }
                     if threads == 1
+                        && click_failed.is_none()
                         && let Some(click) = &options.click
                     {
-                        theirs.push(if config.timed {
-                            run_click_timed(click, &text, options.seconds)?
+                        let r = if config.timed {
+                            run_click_timed(click, &text, options.seconds)
                         } else {
-                            run_click(click, &text, total)?
-                        });
+                            run_click(click, &text, total)
+                        };
+                        // A configuration Click cannot run (an element it
+                        // lacks, a crash) is reported, not fatal.
+                        match r {
+                            Ok(r) => theirs.push(r),
+                            Err(e) => click_failed = Some(e),
+                        }
                     }
+                }
+                if let Some(e) = &click_failed {
+                    let _ = writeln!(report, "# {}: Click could not run it: {e:#}", config.name);
                 }
                 let ours_cpu = median(ours.iter().map(|r| r.cpu_mpps).collect());
                 let ours_wall = median(ours.iter().map(|r| r.wall_mpps).collect());

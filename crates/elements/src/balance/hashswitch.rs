@@ -1,5 +1,4 @@
-//! HashSwitch — spreads packets over outputs by a hash of some of their
-//! bytes.
+//! HashSwitch — spreads packets over outputs by a hash of some bytes.
 //!
 //! ## Synopsis
 //! `HashSwitch(OFFSET, LENGTH)`

@@ -1,5 +1,4 @@
-//! IPFilter — a firewall: allows, drops or routes IP packets by
-//! tcpdump-like rules.
+//! IPFilter — a firewall: allows, drops or routes packets by tcpdump-like rules.
 //!
 //! ## Synopsis
 //! `IPFilter(ACTION_1 PATTERN_1, ..., ACTION_N PATTERN_N)`

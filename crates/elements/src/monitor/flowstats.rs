@@ -1,5 +1,4 @@
-//! FlowStats — keeps per-5-tuple statistics of the IP packets passing
-//! through.
+//! FlowStats — keeps per-5-tuple statistics of the packets passing through.
 //!
 //! ## Synopsis
 //! `FlowStats([keywords CAPACITY, TIMEOUT])`

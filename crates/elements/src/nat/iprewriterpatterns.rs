@@ -1,5 +1,4 @@
-//! IPRewriterPatterns — names rewrite patterns for the rewriters' input
-//! specs.
+//! IPRewriterPatterns — names rewrite patterns for the rewriters.
 //!
 //! ## Synopsis
 //! `IPRewriterPatterns(NAME SADDR SPORT DADDR DPORT, ...)`

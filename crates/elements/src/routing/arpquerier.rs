@@ -1,5 +1,4 @@
-//! ARPQuerier — encapsulates IP packets in Ethernet, resolving next hops
-//! with ARP.
+//! ARPQuerier — puts IP packets in Ethernet frames, finding next hops by ARP.
 //!
 //! ## Synopsis
 //! `ARPQuerier(IP, ETH [, keywords TIMEOUT, POLL_TIMEOUT, CAPACITY, BROADCAST])`

@@ -1,5 +1,4 @@
-//! EtherVLANEncap — puts an Ethernet header with an 802.1Q tag in front
-//! of packets.
+//! EtherVLANEncap — prepends an Ethernet header with an 802.1Q tag.
 //!
 //! ## Synopsis
 //! `EtherVLANEncap(ETHERTYPE, SRC, DST, VLAN_TCI [, VLAN_PCP, keywords VLAN_ID, NATIVE_VLAN])`

@@ -1,5 +1,4 @@
-//! IPEncap — puts an IPv4 header in front of packets (IP-in-IP and other
-//! tunnels).
+//! IPEncap — prepends an IPv4 header (IP-in-IP and other tunnels).
 //!
 //! ## Synopsis
 //! `IPEncap(PROTO, SRC, DST [, keywords TOS, DSCP, ECT, CE, TTL, DF])`

@@ -1,5 +1,4 @@
-//! StripIPHeader — removes the IP header, leaving the transport header at
-//! the front.
+//! StripIPHeader — removes the IP header, leaving what it carried.
 //!
 //! ## Synopsis
 //! `StripIPHeader`

@@ -1,5 +1,4 @@
-//! UDPIPEncap — puts UDP and IPv4 headers in front of packets (UDP
-//! tunnels).
+//! UDPIPEncap — prepends UDP and IPv4 headers (UDP tunnels).
 //!
 //! ## Synopsis
 //! `UDPIPEncap(SRC, SPORT, DST, DPORT [, CHECKSUM])`
