@@ -101,16 +101,26 @@ impl FlowId {
         let proto = ip[9];
         let saddr = u32::from_be_bytes([ip[12], ip[13], ip[14], ip[15]]);
         let daddr = u32::from_be_bytes([ip[16], ip[17], ip[18], ip[19]]);
+        let later_fragment = u16::from_be_bytes([ip[6], ip[7]]) & 0x1fff != 0;
         if kind != KeyKind::FiveTuple {
+            // Keyed by addresses; the ports, where there are any, are kept
+            // so rewriting leaves them as they are.
+            let ports = match (proto, ip.get(hl..hl + 4)) {
+                (6 | 17, Some(t)) if hl >= 20 && !later_fragment => (
+                    u16::from_be_bytes([t[0], t[1]]),
+                    u16::from_be_bytes([t[2], t[3]]),
+                ),
+                _ => (0, 0),
+            };
             return Some(FlowId {
                 proto,
                 saddr,
-                sport: 0,
+                sport: ports.0,
                 daddr,
-                dport: 0,
+                dport: ports.1,
             });
         }
-        if hl < 20 || u16::from_be_bytes([ip[6], ip[7]]) & 0x1fff != 0 {
+        if hl < 20 || later_fragment {
             return None;
         }
         let t = ip.get(hl..)?;

@@ -191,7 +191,17 @@ impl Rewriter {
         };
         match self.class.key_kind() {
             KeyKind::FiveTuple => target,
-            _ => FlowId {
+            // A source-address mapping changes only the source going out
+            // and only the destination coming back.
+            KeyKind::SourceAddr if reply => FlowId {
+                daddr: target.daddr,
+                ..*id
+            },
+            KeyKind::SourceAddr => FlowId {
+                saddr: target.saddr,
+                ..*id
+            },
+            KeyKind::AddrPair => FlowId {
                 saddr: target.saddr,
                 daddr: target.daddr,
                 ..*id
@@ -335,7 +345,9 @@ impl Element for Rewriter {
                 expiry_ns: now + self.timeout(id.proto, finished),
                 done: finished,
             };
-            if !table.insert(flow, now) {
+            // As in Click, a flow whose reply direction another flow
+            // already uses is rewritten but not remembered.
+            if !table.contains(&rewritten.reverse(), true) && !table.insert(flow, now) {
                 out.drop(p, MAPPING_FAILED);
                 continue;
             }

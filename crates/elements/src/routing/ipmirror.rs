@@ -8,8 +8,9 @@
 //!
 //! ## Description
 //! Swaps the IP source and destination addresses at the network header
-//! and, for TCP and UDP packets that are not later fragments, the source
-//! and destination ports. Checksums stay valid (swapping does not change
+//! and, for TCP and UDP packets that are not later fragments (and hold at
+//! least 8 bytes of transport header), the source and destination ports;
+//! for TCP also the sequence and acknowledgment numbers. Checksums stay valid (swapping does not change
 //! a ones'-complement sum). With DST_ANNO true (the default), the
 //! destination-IP annotation is set to the new destination. Packets too
 //! short for a header are passed unchanged.
@@ -63,13 +64,19 @@ impl SimpleAction for IPMirror {
             new_dst = Some(Ipv4Addr::new(h[16], h[17], h[18], h[19]));
             let hl = usize::from(h[0] & 0x0f) * 4;
             let later_fragment = u16::from_be_bytes([h[6], h[7]]) & 0x1fff != 0;
+            let tcp = h[9] == 6;
             if matches!(h[9], 6 | 17)
                 && !later_fragment
                 && hl >= 20
-                && let Some(t) = h.get_mut(hl..hl + 4)
+                && let Some(t) = h.get_mut(hl..hl + 8)
             {
                 let (s, d) = t.split_at_mut(2);
-                s.swap_with_slice(d);
+                s[..2].swap_with_slice(&mut d[..2]);
+                // A TCP reply acknowledges what the packet sent.
+                if tcp && let Some(t) = h.get_mut(hl + 4..hl + 12) {
+                    let (seq, ack) = t.split_at_mut(4);
+                    seq.swap_with_slice(ack);
+                }
             }
         }
         if self.dst_anno
