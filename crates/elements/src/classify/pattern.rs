@@ -1162,6 +1162,53 @@ impl Hasher for FieldHasher {
 
 type FieldMap<V> = HashMap<u32, V, BuildHasherDefault<FieldHasher>>;
 
+/// Rule lists by key value: a direct table for 1- and 2-byte fields
+/// (ports, protocol), where one load finds the list, else a hash map.
+#[derive(Debug)]
+enum KeyIndex {
+    Direct {
+        /// Per value, 1 + the list's index in `lists` (0: none).
+        slots: Vec<u32>,
+        lists: Vec<Vec<u32>>,
+    },
+    Hashed(FieldMap<Vec<u32>>),
+}
+
+impl KeyIndex {
+    fn new(map: FieldMap<Vec<u32>>, len: u8) -> KeyIndex {
+        if len > 2 {
+            return KeyIndex::Hashed(map);
+        }
+        let mut slots = vec![0u32; 1 << (8 * u32::from(len))];
+        let mut lists = Vec::with_capacity(map.len());
+        for (value, list) in map {
+            if let Some(slot) = slots.get_mut(value as usize) {
+                lists.push(list);
+                *slot = lists.len() as u32;
+            }
+        }
+        KeyIndex::Direct { slots, lists }
+    }
+
+    #[inline]
+    fn get(&self, value: u32) -> &[u32] {
+        match self {
+            KeyIndex::Direct { slots, lists } => match slots.get(value as usize) {
+                Some(&n) if n > 0 => &lists[n as usize - 1],
+                _ => &[],
+            },
+            KeyIndex::Hashed(map) => map.get(&value).map(Vec::as_slice).unwrap_or(&[]),
+        }
+    }
+
+    fn values(&self) -> usize {
+        match self {
+            KeyIndex::Direct { lists, .. } => lists.len(),
+            KeyIndex::Hashed(map) => map.len(),
+        }
+    }
+}
+
 /// Rules in order, each with where a matching packet goes, indexed on one
 /// field (see the module doc).
 #[derive(Debug)]
@@ -1171,7 +1218,7 @@ pub struct RuleSet {
     program: Program,
     key: Option<Field>,
     /// Rule indices by the value they require of `key`.
-    by_key: FieldMap<Vec<u32>>,
+    by_key: KeyIndex,
     /// Rules that require no value of `key`.
     rest: Vec<u32>,
 }
@@ -1212,7 +1259,7 @@ impl RuleSet {
             rules: entries,
             program,
             key,
-            by_key,
+            by_key: KeyIndex::new(by_key, key.map_or(4, |k| k.len)),
             rest,
         }
     }
@@ -1233,7 +1280,7 @@ impl RuleSet {
                 .flatten();
         };
         let keyed: &[u32] = match h.load(key) {
-            Some(v) => self.by_key.get(&v).map(Vec::as_slice).unwrap_or(&[]),
+            Some(v) => self.by_key.get(v),
             None => &[],
         };
         // Merge the two ascending lists; first match in rule order wins.
@@ -1270,7 +1317,7 @@ impl RuleSet {
                 k.base,
                 k.offset,
                 k.len,
-                self.by_key.len(),
+                self.by_key.values(),
                 self.rest.len()
             ));
         }
