@@ -19,33 +19,10 @@
 mod netns;
 
 use netns::*;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const CLIENT_IP: &str = "10.78.0.1";
 const SERVER_IP: &str = "10.78.0.2";
-
-struct Setup {
-    namespaces: Vec<String>,
-    children: Vec<Child>,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Setup {
-    fn drop(&mut self) {
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        for ns in &self.namespaces {
-            let _ = Command::new("ip")
-                .args(["netns", "del", ns])
-                .stderr(Stdio::null())
-                .status();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 /// `curl`'s exit code fetching `url` from namespace `ns` (0 on success,
 /// 28 on a timeout), and what it fetched.

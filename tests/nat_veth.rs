@@ -17,7 +17,7 @@
 mod netns;
 
 use netns::*;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 
 /// Serves `file` and, at `/whoami`, the address the request came from.
 const WHOAMI_PY: &str = r#"
@@ -41,28 +41,6 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 os.chdir(sys.argv[2])
 Server((sys.argv[1], 8080), Handler).serve_forever()
 "#;
-
-struct Setup {
-    namespaces: Vec<String>,
-    children: Vec<Child>,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Setup {
-    fn drop(&mut self) {
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        for ns in &self.namespaces {
-            let _ = Command::new("ip")
-                .args(["netns", "del", ns])
-                .stderr(Stdio::null())
-                .status();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 #[test]
 fn subscriber_reaches_server_through_the_cgnat() {

@@ -20,29 +20,7 @@
 mod netns;
 
 use netns::*;
-use std::process::{Child, Command, Stdio};
-
-struct Setup {
-    namespaces: Vec<String>,
-    children: Vec<Child>,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Setup {
-    fn drop(&mut self) {
-        for c in &mut self.children {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        for ns in &self.namespaces {
-            let _ = Command::new("ip")
-                .args(["netns", "del", ns])
-                .stderr(Stdio::null())
-                .status();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use std::process::Command;
 
 fn output_text(cmd: &mut Command) -> (bool, String) {
     let out = cmd.output().expect("run");

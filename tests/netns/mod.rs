@@ -273,3 +273,28 @@ pub fn http_server(ns: &str, ip: &str, port: u16, dir: &Path) -> Child {
         .spawn()
         .expect("start the HTTP server (python3)")
 }
+
+/// The namespaces, processes and files of one real-traffic test; dropping
+/// it kills the processes and deletes the namespaces (with their veth
+/// pairs) and the files, pass or fail.
+pub struct Setup {
+    pub namespaces: Vec<String>,
+    pub children: Vec<Child>,
+    pub dir: PathBuf,
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        for ns in &self.namespaces {
+            let _ = Command::new("ip")
+                .args(["netns", "del", ns])
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

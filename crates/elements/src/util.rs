@@ -1,7 +1,17 @@
 //! Small helpers shared by elements: handler value parsing and the like.
 
-use clickconf::args::ArgValue;
-use engine::HandlerError;
+use clickconf::args::{Arg, ArgError, ArgValue};
+use engine::{ConfigError, HandlerError};
+
+/// A configuration error located at argument `arg` (so the message points
+/// at it with file:line:col).
+pub fn arg_error(arg: &Arg, message: impl Into<String>) -> ConfigError {
+    ConfigError::Arg(ArgError {
+        offset: arg.offset,
+        len: arg.len,
+        message: message.into(),
+    })
+}
 
 /// Parses a handler write's value with the argument grammar of `T`.
 pub fn parse_handler_value<T: ArgValue>(name: &str, value: &str) -> Result<T, HandlerError> {

@@ -39,7 +39,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use clickconf::args::{ArgError, Args, EtherAddress, IpPrefix, NameKind, NameResolver};
+use clickconf::args::{Args, EtherAddress, IpPrefix, NameKind, NameResolver};
 use engine::{BuildContext, ConfigError, Element, ElementSpec};
 
 pub const SPEC: ElementSpec = ElementSpec {
@@ -134,13 +134,7 @@ impl Element for AddressInfo {
 fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
     let mut table = AddressTable::default();
     for arg in args.rest() {
-        let bad = |message: String| {
-            ConfigError::Arg(ArgError {
-                offset: arg.offset,
-                len: arg.len,
-                message,
-            })
-        };
+        let bad = |message: String| crate::util::arg_error(&arg, message);
         let words: Vec<&str> = arg.text.split_ascii_whitespace().collect();
         let Some((name, addresses)) = words.split_first() else {
             continue;

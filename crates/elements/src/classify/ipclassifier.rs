@@ -66,7 +66,7 @@
 //! c :: IPClassifier(dst tcp port www or https, icmp type echo, -);
 //! ```
 
-use clickconf::args::{ArgError, Args};
+use clickconf::args::Args;
 use engine::{BuildContext, ConfigError, Element, ElementSpec, HandlerSpec};
 
 use super::RuleElement;
@@ -96,13 +96,8 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
     }
     let mut rules = Vec::with_capacity(patterns.len());
     for (port, arg) in patterns.iter().enumerate() {
-        let expr = parse(&arg.text).map_err(|e| {
-            ConfigError::Arg(ArgError {
-                offset: arg.offset,
-                len: arg.len,
-                message: format!("pattern {port}: {e}"),
-            })
-        })?;
+        let expr = parse(&arg.text)
+            .map_err(|e| crate::util::arg_error(arg, format!("pattern {port}: {e}")))?;
         rules.push((expr, Some(port)));
     }
     Ok(Box::new(RuleElement {

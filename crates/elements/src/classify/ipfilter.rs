@@ -32,7 +32,7 @@
 //!          deny all);
 //! ```
 
-use clickconf::args::{ArgError, Args};
+use clickconf::args::Args;
 use engine::{BuildContext, ConfigError, Element, ElementSpec, HandlerSpec};
 
 use super::RuleElement;
@@ -56,13 +56,7 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
     let rules_text = args.rest();
     let mut rules = Vec::with_capacity(rules_text.len());
     for (i, arg) in rules_text.iter().enumerate() {
-        let bad = |message: String| {
-            ConfigError::Arg(ArgError {
-                offset: arg.offset,
-                len: arg.len,
-                message: format!("rule {i}: {message}"),
-            })
-        };
+        let bad = |message: String| crate::util::arg_error(arg, format!("rule {i}: {message}"));
         let text = arg.text.trim();
         let (action, pattern) = text
             .split_once(|c: char| c.is_ascii_whitespace())

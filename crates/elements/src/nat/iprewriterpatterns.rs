@@ -29,7 +29,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use clickconf::args::{ArgError, Args};
+use clickconf::args::Args;
 use engine::{BuildContext, ConfigError, Element, ElementSpec};
 
 use super::pattern::Pattern;
@@ -57,13 +57,7 @@ impl Element for IPRewriterPatterns {
 fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
     let mut named = HashMap::new();
     for arg in args.rest() {
-        let bad = |message: String| {
-            ConfigError::Arg(ArgError {
-                offset: arg.offset,
-                len: arg.len,
-                message,
-            })
-        };
+        let bad = |message: String| crate::util::arg_error(&arg, message);
         let words: Vec<&str> = arg.text.split_ascii_whitespace().collect();
         let Some((name, fields)) = words.split_first() else {
             continue;

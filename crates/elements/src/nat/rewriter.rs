@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use clickconf::args::{ArgError, Args, Seconds};
+use clickconf::args::{Args, Seconds};
 use engine::{
     BuildContext, Clock, ConfigError, DropReason, Element, HandlerError, HandlerSpec, InitContext,
     Output,
@@ -136,13 +136,8 @@ pub fn make(
     let icmp = class == Class::IcmpPing;
     let mut specs = Vec::new();
     for arg in args.rest() {
-        let spec = InputSpec::parse(&arg.text, cx.noutputs, ports, icmp).map_err(|message| {
-            ConfigError::Arg(ArgError {
-                offset: arg.offset,
-                len: arg.len,
-                message,
-            })
-        })?;
+        let spec = InputSpec::parse(&arg.text, cx.noutputs, ports, icmp)
+            .map_err(|message| crate::util::arg_error(&arg, message))?;
         specs.push(spec);
     }
     if specs.len() != cx.ninputs {

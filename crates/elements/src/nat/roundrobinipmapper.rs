@@ -27,7 +27,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use clickconf::args::{ArgError, Args};
+use clickconf::args::Args;
 use engine::{BuildContext, ConfigError, Element, ElementSpec};
 
 use super::pattern::{Mapper, Pattern, SharedPattern};
@@ -72,13 +72,7 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
     let mut patterns = Vec::new();
     let mut max_output = 0;
     for arg in args.rest() {
-        let bad = |message: String| {
-            ConfigError::Arg(ArgError {
-                offset: arg.offset,
-                len: arg.len,
-                message,
-            })
-        };
+        let bad = |message: String| crate::util::arg_error(&arg, message);
         let words: Vec<&str> = arg.text.split_ascii_whitespace().collect();
         if words.len() != 6 {
             return Err(bad("expected SADDR SPORT DADDR DPORT FOUT ROUT".into()));

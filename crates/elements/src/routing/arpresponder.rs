@@ -27,7 +27,7 @@
 //! c[0] -> ARPResponder(10.0.0.1 00:01:02:03:04:05) -> Queue -> ToDevice(eth0);
 //! ```
 
-use clickconf::args::{ArgError, ArgValue, Args, EtherAddress, IpPrefix};
+use clickconf::args::{ArgValue, Args, EtherAddress, IpPrefix};
 use engine::{
     BuildContext, ConfigError, DropReason, Element, ElementSpec, Simple, SimpleAction, Verdict,
 };
@@ -56,13 +56,7 @@ struct ARPResponder {
 fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
     let mut entries = Vec::new();
     for arg in args.rest() {
-        let bad = |message: String| {
-            ConfigError::Arg(ArgError {
-                offset: arg.offset,
-                len: arg.len,
-                message,
-            })
-        };
+        let bad = |message: String| crate::util::arg_error(&arg, message);
         let words: Vec<&str> = arg.text.split_ascii_whitespace().collect();
         let mut eth = None;
         let mut prefixes = Vec::new();

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::Ipv4Addr;
 
-use clickconf::args::{ArgError, ArgValue, Args, IpPrefix};
+use clickconf::args::{ArgValue, Args, IpPrefix};
 use engine::{BuildContext, ConfigError, DropReason, Element, HandlerError, HandlerSpec, Output};
 use packet::PacketBatch;
 
@@ -249,20 +249,11 @@ pub fn make(
         if arg.text.is_empty() {
             continue;
         }
-        let route = parse_route(&arg.text, cx.noutputs).map_err(|message| {
-            ConfigError::Arg(ArgError {
-                offset: arg.offset,
-                len: arg.len,
-                message,
-            })
-        })?;
-        table.add(route, false).map_err(|message| {
-            ConfigError::Arg(ArgError {
-                offset: arg.offset,
-                len: arg.len,
-                message,
-            })
-        })?;
+        let route = parse_route(&arg.text, cx.noutputs)
+            .map_err(|message| crate::util::arg_error(&arg, message))?;
+        table
+            .add(route, false)
+            .map_err(|message| crate::util::arg_error(&arg, message))?;
     }
     Ok(Box::new(RouteLookup {
         table,

@@ -65,7 +65,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::fmt::Write as _;
 
-use clickconf::args::{ArgError, Args};
+use clickconf::args::Args;
 use engine::{
     BuildContext, ConfigError, DropReason, Element, ElementSpec, HandlerError, HandlerSpec, Output,
 };
@@ -1048,13 +1048,8 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
     }
     let mut parsed = Vec::with_capacity(patterns.len());
     for (slot, arg) in patterns.iter().enumerate() {
-        let pattern = parse_pattern(&arg.text, slot).map_err(|message| {
-            ConfigError::Arg(ArgError {
-                offset: arg.offset,
-                len: arg.len,
-                message,
-            })
-        })?;
+        let pattern = parse_pattern(&arg.text, slot)
+            .map_err(|message| crate::util::arg_error(&arg, message))?;
         parsed.push(pattern);
     }
     Ok(Box::new(Classifier {
