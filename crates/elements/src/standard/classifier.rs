@@ -1049,7 +1049,7 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
     let mut parsed = Vec::with_capacity(patterns.len());
     for (slot, arg) in patterns.iter().enumerate() {
         let pattern = parse_pattern(&arg.text, slot)
-            .map_err(|message| crate::util::arg_error(&arg, message))?;
+            .map_err(|message| crate::util::arg_error(arg, message))?;
         parsed.push(pattern);
     }
     Ok(Box::new(Classifier {
