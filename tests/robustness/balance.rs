@@ -17,4 +17,14 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         "Idle -> in :: Null -> x :: RandomSwitch -> Discard; x[1] -> Discard; x[2] -> Discard",
         false,
     ),
+    (
+        "RatedSplitter",
+        "Idle -> in :: Null -> x :: RatedSplitter(10) -> Discard; x[1] -> Discard",
+        false,
+    ),
+    (
+        "BandwidthRatedSplitter",
+        "Idle -> in :: Null -> x :: BandwidthRatedSplitter(10kBps) -> Discard; x[1] -> Discard",
+        false,
+    ),
 ];

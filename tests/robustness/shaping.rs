@@ -17,4 +17,14 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         "Idle -> in :: MarkIPHeader(14) -> x :: MarkIPCE -> Discard",
         false,
     ),
+    (
+        "Shaper",
+        "Idle -> in :: Queue(1000) -> x :: Shaper(100000) -> Unqueue -> Discard",
+        false,
+    ),
+    (
+        "BandwidthShaper",
+        "Idle -> in :: Queue(1000) -> x :: BandwidthShaper(100MBps) -> Unqueue -> Discard",
+        false,
+    ),
 ];

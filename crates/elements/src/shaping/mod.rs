@@ -1,19 +1,26 @@
-//! Shaping, queue disciplines and congestion signals: DSCP and ECN
-//! marking.
+//! Shaping and congestion signals: rate shapers, DSCP and ECN marking.
 //!
 //! Key decision: the markers share one TOS-rewriting helper that updates
 //! the header checksum incrementally, as Click's do.
 
+pub mod bandwidthshaper;
 pub mod markipce;
 pub mod setipdscp;
 pub mod setipecn;
+pub mod shaper;
 
 use engine::ElementSpec;
 use packet::Packet;
 
 /// Every element class of this group.
 pub fn specs() -> Vec<ElementSpec> {
-    vec![markipce::SPEC, setipdscp::SPEC, setipecn::SPEC]
+    vec![
+        bandwidthshaper::SPEC,
+        markipce::SPEC,
+        setipdscp::SPEC,
+        setipecn::SPEC,
+        shaper::SPEC,
+    ]
 }
 
 /// The TOS byte of the packet's IP header, if it has one.
