@@ -27,4 +27,9 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         "Idle -> in :: Queue(1000) -> x :: BandwidthShaper(100MBps) -> Unqueue -> Discard",
         false,
     ),
+    (
+        "FrontDropQueue",
+        "Idle -> in :: Null -> x :: FrontDropQueue(5) -> Discard",
+        false,
+    ),
 ];

@@ -4,6 +4,7 @@
 //! the header checksum incrementally, as Click's do.
 
 pub mod bandwidthshaper;
+pub mod frontdropqueue;
 pub mod markipce;
 pub mod setipdscp;
 pub mod setipecn;
@@ -16,6 +17,7 @@ use packet::Packet;
 pub fn specs() -> Vec<ElementSpec> {
     vec![
         bandwidthshaper::SPEC,
+        frontdropqueue::SPEC,
         markipce::SPEC,
         setipdscp::SPEC,
         setipecn::SPEC,

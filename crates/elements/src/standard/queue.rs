@@ -74,11 +74,27 @@ pub struct Queue {
     drops: u64,
     /// Drops made by the `reset` handler, reported at the next push.
     reset_drops: u64,
+    /// When full, drop the oldest packet rather than the new one
+    /// (`FrontDropQueue`).
+    front_drop: bool,
 }
 
 pub(crate) fn make(args: &mut Args, _cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
+    make_queue(args, false)
+}
+
+/// A queue that, when full, drops its oldest packet (`FrontDropQueue`).
+pub(crate) fn make_front_drop(
+    args: &mut Args,
+    _cx: &BuildContext,
+) -> Result<Box<dyn Element>, ConfigError> {
+    make_queue(args, true)
+}
+
+fn make_queue(args: &mut Args, front_drop: bool) -> Result<Box<dyn Element>, ConfigError> {
     let capacity = args.read_p::<usize>("CAPACITY")?.unwrap_or(1000);
     Ok(Box::new(Queue {
+        front_drop,
         // Reserve up front so that queueing never allocates on the data path.
         packets: VecDeque::with_capacity(capacity.min(1 << 20)),
         capacity,
@@ -95,6 +111,12 @@ impl Element for Queue {
         }
         for packet in batch.drain() {
             if self.packets.len() < self.capacity {
+                self.packets.push_back(packet);
+            } else if self.front_drop && self.capacity > 0 {
+                if let Some(oldest) = self.packets.pop_front() {
+                    self.drops += 1;
+                    out.drop(oldest, FULL);
+                }
                 self.packets.push_back(packet);
             } else {
                 self.drops += 1;
