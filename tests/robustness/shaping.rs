@@ -32,4 +32,9 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         "Idle -> in :: Null -> x :: FrontDropQueue(5) -> Discard",
         false,
     ),
+    (
+        "BandwidthRatedUnqueue",
+        "Idle -> in :: Queue(1000) -> x :: BandwidthRatedUnqueue(100MBps) -> Discard",
+        false,
+    ),
 ];

@@ -72,6 +72,11 @@ impl RateLimit {
         self.bucket.remove(n);
     }
 
+    /// When the bucket will next hold a token (for a task's idle wait).
+    pub(crate) fn next_token_at(&self, now_ns: u64) -> Option<u64> {
+        self.bucket.next_token_at(now_ns)
+    }
+
     pub(crate) fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
             "rate" => Ok(self.bucket.rate().to_string()),

@@ -3,6 +3,7 @@
 //! Key decision: the markers share one TOS-rewriting helper that updates
 //! the header checksum incrementally, as Click's do.
 
+pub mod bandwidthratedunqueue;
 pub mod bandwidthshaper;
 pub mod frontdropqueue;
 pub mod markipce;
@@ -16,6 +17,7 @@ use packet::Packet;
 /// Every element class of this group.
 pub fn specs() -> Vec<ElementSpec> {
     vec![
+        bandwidthratedunqueue::SPEC,
         bandwidthshaper::SPEC,
         frontdropqueue::SPEC,
         markipce::SPEC,
