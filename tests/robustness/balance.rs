@@ -27,4 +27,9 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         "Idle -> in :: Null -> x :: BandwidthRatedSplitter(10kBps) -> Discard; x[1] -> Discard",
         false,
     ),
+    (
+        "StrideSwitch",
+        "Idle -> in :: Null -> x :: StrideSwitch(3, 0, 1) -> Discard; x[1] -> Discard; x[2] -> Discard",
+        false,
+    ),
 ];

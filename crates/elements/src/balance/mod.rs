@@ -6,6 +6,7 @@ pub mod hashswitch;
 pub mod randomswitch;
 pub mod ratedsplitter;
 pub mod roundrobinswitch;
+pub mod strideswitch;
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ pub fn specs() -> Vec<ElementSpec> {
         randomswitch::SPEC,
         ratedsplitter::SPEC,
         roundrobinswitch::SPEC,
+        strideswitch::SPEC,
     ]
 }
 
