@@ -86,7 +86,7 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
     }
     let stride: Vec<u32> = tickets
         .iter()
-        .map(|&t| if t == 0 { 0 } else { STRIDE1 / t })
+        .map(|&t| STRIDE1.checked_div(t).unwrap_or(0))
         .collect();
     let mut s = StrideSwitch {
         pass: stride.clone(),
