@@ -1,8 +1,15 @@
 //! Robustness samples for the `monitor` element group (see
 //! `tests/robustness.rs` for the format).
 
-pub const SAMPLES: &[(&str, &str, bool)] = &[(
-    "FlowStats",
-    "Idle -> in :: MarkIPHeader(14) -> x :: FlowStats(CAPACITY 4, TIMEOUT 0) -> Discard",
-    false,
-)];
+pub const SAMPLES: &[(&str, &str, bool)] = &[
+    (
+        "FlowStats",
+        "Idle -> in :: MarkIPHeader(14) -> x :: FlowStats(CAPACITY 4, TIMEOUT 0) -> Discard",
+        false,
+    ),
+    (
+        "TimeFilter",
+        "Idle -> in :: Null -> x :: TimeFilter(START_AFTER 0, INTERVAL 1) -> Discard; x[1] -> Discard",
+        false,
+    ),
+];

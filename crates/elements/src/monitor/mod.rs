@@ -1,10 +1,12 @@
-//! Monitoring: per-flow statistics (`FlowStats`).
+//! Monitoring and traces: per-flow statistics (`FlowStats`) and time
+//! windows (`TimeFilter`).
 
 pub mod flowstats;
+pub mod timefilter;
 
 use engine::ElementSpec;
 
 /// Every element class of this group.
 pub fn specs() -> Vec<ElementSpec> {
-    vec![flowstats::SPEC]
+    vec![flowstats::SPEC, timefilter::SPEC]
 }
