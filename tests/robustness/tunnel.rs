@@ -32,4 +32,14 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         "Idle -> in :: Null -> x :: EtherVLANEncap(0x0800, 2:0:0:0:0:1, 2:0:0:0:0:2, ANNO) -> Discard",
         false,
     ),
+    (
+        "GREEncap",
+        "Idle -> in :: Null -> x :: GREEncap(0x0800, KEY 1, SEQUENCE true, CHECKSUM true) -> Discard",
+        false,
+    ),
+    (
+        "GREDecap",
+        "Idle -> in :: Null -> x :: GREDecap -> Discard; x[1] -> Discard",
+        false,
+    ),
 ];

@@ -1,8 +1,10 @@
-//! Tunnels and encapsulation (IP-in-IP, UDP, VLAN) and the fast packet
+//! Tunnels and encapsulation (IP-in-IP, GRE, UDP, VLAN) and the fast packet
 //! sources used by tests and benchmarks (`FastUDPFlows`).
 
 pub mod ethervlanencap;
 pub mod fastudpflows;
+pub mod gredecap;
+pub mod greencap;
 pub mod ipencap;
 pub mod stripipheader;
 pub mod udpipencap;
@@ -16,6 +18,8 @@ pub fn specs() -> Vec<ElementSpec> {
     vec![
         ethervlanencap::SPEC,
         fastudpflows::SPEC,
+        gredecap::SPEC,
+        greencap::SPEC,
         ipencap::SPEC,
         stripipheader::SPEC,
         udpipencap::SPEC,
