@@ -66,7 +66,7 @@ struct Flow {
     sent: u64,
 }
 
-struct FastUDPFlows {
+pub(crate) struct FastUDPFlows {
     flows: Vec<Flow>,
     flowsize: u64,
     limit: Option<u64>,
@@ -92,53 +92,104 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
     let flowsize = args.read_mp::<u64>("FLOWSIZE")?;
     let checksum = args.read_p::<bool>("CHECKSUM")?.unwrap_or(true);
     let active = args.read_p::<bool>("ACTIVE")?.unwrap_or(true);
-    if !(42..=9000).contains(&len) {
-        return Err(ConfigError::msg(format!("LENGTH {len} must be 42 to 9000")));
-    }
-    if nflows == 0 || nflows > 1 << 20 || flowsize == 0 {
-        return Err(ConfigError::msg(
-            "FLOWS must be 1 to 1048576 and FLOWSIZE at least 1",
-        ));
-    }
-    let mut e = FastUDPFlows {
-        flows: Vec::with_capacity(nflows),
-        flowsize,
-        limit: u64::try_from(limit).ok(),
-        count: 0,
-        checksum,
-        active,
-        interval_ns: if rate == 0 {
-            0
-        } else {
-            1_000_000_000 / u64::from(rate)
+    let e = FastUDPFlows::new(
+        FlowsConfig {
+            rate,
+            limit,
+            len,
+            src: (src_eth, src_ip),
+            dst: (dst_eth, dst_ip),
+            nflows,
+            flowsize,
+            checksum,
+            active,
+            ports: None,
         },
-        next_ns: 0,
-        rng: 0x9e37_79b9_7f4a_7c15 ^ (cx.name.len() as u64),
-        clock: cx.clock.clone(),
-    };
-    for _ in 0..nflows {
-        let mut t = vec![0u8; len];
-        t[0..6].copy_from_slice(&dst_eth.0);
-        t[6..12].copy_from_slice(&src_eth.0);
-        t[12..14].copy_from_slice(&[0x08, 0x00]);
-        t[14] = 0x45;
-        t[16..18].copy_from_slice(&((len - 14) as u16).to_be_bytes());
-        t[22] = 250;
-        t[23] = 17;
-        t[26..30].copy_from_slice(&src_ip.octets());
-        t[30..34].copy_from_slice(&dst_ip.octets());
-        let c = packet::checksum::checksum(&t[14..34]);
-        t[24..26].copy_from_slice(&c.to_be_bytes());
-        t[38..40].copy_from_slice(&((len - 34) as u16).to_be_bytes());
-        e.flows.push(Flow {
-            template: t,
-            sent: 0,
-        });
-    }
-    for i in 0..nflows {
-        e.new_ports(i);
-    }
+        cx,
+    )?;
     Ok(Box::new(e))
+}
+
+/// What a fast UDP source makes.
+pub(crate) struct FlowsConfig {
+    pub rate: u32,
+    pub limit: i64,
+    pub len: usize,
+    pub src: (EtherAddress, Ipv4Addr),
+    pub dst: (EtherAddress, Ipv4Addr),
+    pub nflows: usize,
+    pub flowsize: u64,
+    pub checksum: bool,
+    pub active: bool,
+    /// Fixed source and destination ports (else random per flow).
+    pub ports: Option<(u16, u16)>,
+}
+
+impl FastUDPFlows {
+    pub(crate) fn new(c: FlowsConfig, cx: &BuildContext) -> Result<FastUDPFlows, ConfigError> {
+        let FlowsConfig {
+            rate,
+            limit,
+            len,
+            src: (src_eth, src_ip),
+            dst: (dst_eth, dst_ip),
+            nflows,
+            flowsize,
+            checksum,
+            active,
+            ports,
+        } = c;
+        if !(42..=9000).contains(&len) {
+            return Err(ConfigError::msg(format!("LENGTH {len} must be 42 to 9000")));
+        }
+        if nflows == 0 || nflows > 1 << 20 || flowsize == 0 {
+            return Err(ConfigError::msg(
+                "FLOWS must be 1 to 1048576 and FLOWSIZE at least 1",
+            ));
+        }
+        let mut e = FastUDPFlows {
+            flows: Vec::with_capacity(nflows),
+            flowsize,
+            limit: u64::try_from(limit).ok(),
+            count: 0,
+            checksum,
+            active,
+            interval_ns: if rate == 0 {
+                0
+            } else {
+                1_000_000_000 / u64::from(rate)
+            },
+            next_ns: 0,
+            rng: 0x9e37_79b9_7f4a_7c15 ^ (cx.name.len() as u64),
+            clock: cx.clock.clone(),
+        };
+        for _ in 0..nflows {
+            let mut t = vec![0u8; len];
+            t[0..6].copy_from_slice(&dst_eth.0);
+            t[6..12].copy_from_slice(&src_eth.0);
+            t[12..14].copy_from_slice(&[0x08, 0x00]);
+            t[14] = 0x45;
+            t[16..18].copy_from_slice(&((len - 14) as u16).to_be_bytes());
+            t[22] = 250;
+            t[23] = 17;
+            t[26..30].copy_from_slice(&src_ip.octets());
+            t[30..34].copy_from_slice(&dst_ip.octets());
+            let c = packet::checksum::checksum(&t[14..34]);
+            t[24..26].copy_from_slice(&c.to_be_bytes());
+            t[38..40].copy_from_slice(&((len - 34) as u16).to_be_bytes());
+            e.flows.push(Flow {
+                template: t,
+                sent: 0,
+            });
+        }
+        for i in 0..nflows {
+            match ports {
+                Some((sp, dp)) => e.set_ports(i, sp, dp),
+                None => e.new_ports(i),
+            }
+        }
+        Ok(e)
+    }
 }
 
 impl FastUDPFlows {
@@ -154,6 +205,10 @@ impl FastUDPFlows {
     fn new_ports(&mut self, i: usize) {
         let sport = (self.random() % 0xffff) as u16;
         let dport = (self.random() % 0xffff) as u16;
+        self.set_ports(i, sport, dport);
+    }
+
+    fn set_ports(&mut self, i: usize, sport: u16, dport: u16) {
         let checksum = self.checksum;
         let t = &mut self.flows[i].template;
         t[34..36].copy_from_slice(&sport.to_be_bytes());

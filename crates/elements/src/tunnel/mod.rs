@@ -3,6 +3,7 @@
 
 pub mod ethervlanencap;
 pub mod fastudpflows;
+pub mod fastudpsource;
 pub mod gredecap;
 pub mod greencap;
 pub mod ipencap;
@@ -18,6 +19,7 @@ pub fn specs() -> Vec<ElementSpec> {
     vec![
         ethervlanencap::SPEC,
         fastudpflows::SPEC,
+        fastudpsource::SPEC,
         gredecap::SPEC,
         greencap::SPEC,
         ipencap::SPEC,
