@@ -56,6 +56,7 @@ fn core_specs() -> Vec<ElementSpec> {
         standard::priosched::SPEC,
         standard::pulltee::SPEC,
         standard::queue::SPEC,
+        standard::randomsource::SPEC,
         standard::ratedsource::SPEC,
         standard::ratedunqueue::SPEC,
         standard::roundrobinsched::SPEC,

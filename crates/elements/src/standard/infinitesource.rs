@@ -91,6 +91,9 @@ pub struct InfiniteSource {
     clock: Arc<dyn Clock>,
     /// Identifies the current DATA in buffers this source filled.
     tag: u64,
+    /// `RandomSource`: fresh random bytes of DATA's length in every
+    /// packet (the generator's state), instead of DATA.
+    random: Option<u64>,
 }
 
 /// Pads with zeros or cuts `data` to `length`.
@@ -134,6 +137,41 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
         count: 0,
         clock: cx.clock.clone(),
         tag: Packet::new_origin_tag(),
+        random: None,
+    }))
+}
+
+/// `RandomSource(LENGTH [, LIMIT, BURST, ACTIVE, keywords TIMESTAMP, STOP])`:
+/// an InfiniteSource whose packets are random bytes.
+pub(crate) fn make_random(
+    args: &mut Args,
+    cx: &BuildContext,
+) -> Result<Box<dyn Element>, ConfigError> {
+    let length = args.read_mp::<usize>("LENGTH")?;
+    let limit = args.read_p::<i64>("LIMIT")?.unwrap_or(-1);
+    let burst = args.read_p::<usize>("BURST")?.unwrap_or(MAX_BATCH);
+    let active = args.read_p::<bool>("ACTIVE")?.unwrap_or(true);
+    let stop = args.read::<bool>("STOP")?.unwrap_or(false);
+    let timestamp = args.read::<bool>("TIMESTAMP")?.unwrap_or(true);
+    if length > MAX_PACKET_LEN {
+        return Err(ConfigError::msg(format!(
+            "packet length {length} exceeds the maximum {MAX_PACKET_LEN}"
+        )));
+    }
+    if burst == 0 {
+        return Err(ConfigError::msg("BURST must be at least 1"));
+    }
+    Ok(Box::new(InfiniteSource {
+        data: vec![0; length],
+        limit,
+        burst,
+        active,
+        stop,
+        timestamp,
+        count: 0,
+        clock: cx.clock.clone(),
+        tag: Packet::new_origin_tag(),
+        random: Some(cx.clock.monotonic_ns() | 1),
     }))
 }
 
@@ -163,10 +201,20 @@ impl InfiniteSource {
         let start = batch.len();
         batch.alloc(n);
         for p in &mut batch.as_mut_slice()[start..] {
-            // A recycled buffer that this source filled gets back only the
-            // bytes written since (see `Packet::refill`). Lengths were
-            // checked against MAX_PACKET_LEN when configured.
-            let _ = p.refill(self.tag, &self.data);
+            if let Some(state) = self.random.as_mut() {
+                for chunk in self.data.chunks_mut(8) {
+                    *state ^= *state << 13;
+                    *state ^= *state >> 7;
+                    *state ^= *state << 17;
+                    chunk.copy_from_slice(&state.to_le_bytes()[..chunk.len()]);
+                }
+                let _ = p.reset_with(&self.data);
+            } else {
+                // A recycled buffer that this source filled gets back only
+                // the bytes written since (see `Packet::refill`). Lengths
+                // were checked against MAX_PACKET_LEN when configured.
+                let _ = p.refill(self.tag, &self.data);
+            }
             p.anno_mut().timestamp = stamp;
         }
         self.count += n as u64;

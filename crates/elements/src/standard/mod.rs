@@ -15,6 +15,7 @@ pub mod print;
 pub mod priosched;
 pub mod pulltee;
 pub mod queue;
+pub mod randomsource;
 pub mod ratedsource;
 pub mod ratedunqueue;
 pub mod roundrobinsched;
