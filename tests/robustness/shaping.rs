@@ -37,4 +37,9 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         "Idle -> in :: Queue(1000) -> x :: BandwidthRatedUnqueue(100MBps) -> Discard",
         false,
     ),
+    (
+        "DelayShaper",
+        "Idle -> in :: Queue(1000) -> x :: DelayShaper(0) -> Unqueue -> Discard",
+        false,
+    ),
 ];

@@ -5,6 +5,7 @@
 
 pub mod bandwidthratedunqueue;
 pub mod bandwidthshaper;
+pub mod delayshaper;
 pub mod frontdropqueue;
 pub mod markipce;
 pub mod setipdscp;
@@ -19,6 +20,7 @@ pub fn specs() -> Vec<ElementSpec> {
     vec![
         bandwidthratedunqueue::SPEC,
         bandwidthshaper::SPEC,
+        delayshaper::SPEC,
         frontdropqueue::SPEC,
         markipce::SPEC,
         setipdscp::SPEC,
