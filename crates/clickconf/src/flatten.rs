@@ -512,6 +512,11 @@ impl<'a> Flattener<'a> {
             let value = a.text[var.len()..].trim_start().to_string();
             let name = var[1..].to_string();
             if let Some((_, prev)) = defines.iter().find(|(x, _)| x.var == name) {
+                // A parameter given on the command line overrides the
+                // configuration's default, as in Click.
+                if prev.file == COMMAND_LINE {
+                    continue;
+                }
                 let note = format!("'${name}' first defined at {}", self.loc(*prev));
                 self.diags.push(
                     Diagnostic::error(Some(span), format!("parameter '${name}' multiply defined"))
@@ -1687,11 +1692,26 @@ impl Expander<'_, '_> {
     }
 }
 
+/// The file of parameters given on the command line (no text).
+const COMMAND_LINE: crate::span::FileId = crate::span::FileId(u32::MAX);
+
 /// Flattens a parsed configuration against the engine's classes.
 pub fn flatten(
     config: &Config,
     sources: &SourceMap,
     classes: &dyn ClassLookup,
+) -> Result<RouterGraph, Vec<Diagnostic>> {
+    flatten_with_params(config, sources, classes, &[])
+}
+
+/// As [`flatten`], with `$NAME` parameters given from outside (Click's
+/// `click CONFIG NAME=VALUE`), which take precedence over the
+/// configuration's own `define`s.
+pub fn flatten_with_params(
+    config: &Config,
+    sources: &SourceMap,
+    classes: &dyn ClassLookup,
+    params: &[(String, String)],
 ) -> Result<RouterGraph, Vec<Diagnostic>> {
     let mut f = Flattener {
         sources,
@@ -1703,7 +1723,18 @@ pub fn flatten(
         requirements: Vec::new(),
         class_names_cache: None,
     };
-    let mut defines: Vec<(Define, Span)> = Vec::new();
+    let mut defines: Vec<(Define, Span)> = params
+        .iter()
+        .map(|(var, value)| {
+            (
+                Define {
+                    var: var.clone(),
+                    value: value.clone(),
+                },
+                Span::new(COMMAND_LINE, 0, 0),
+            )
+        })
+        .collect();
     let mut top = f.body(&config.stmts, false, &mut defines);
     deanonymize(&mut top);
 

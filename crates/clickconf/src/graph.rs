@@ -120,6 +120,27 @@ impl std::str::FromStr for Replacement {
 }
 
 impl RouterGraph {
+    /// The flattened configuration as Click text: one declaration per
+    /// element, then the connections (what `click -o` writes).
+    pub fn to_click(&self) -> String {
+        let mut out = String::new();
+        for e in &self.elements {
+            if e.config.trim().is_empty() {
+                let _ = writeln!(out, "{} :: {};", e.name, e.class);
+            } else {
+                let _ = writeln!(out, "{} :: {}({});", e.name, e.class, e.config);
+            }
+        }
+        for c in &self.connections {
+            let _ = writeln!(
+                out,
+                "{} [{}] -> [{}] {};",
+                self.elements[c.from].name, c.from_port, c.to_port, self.elements[c.to].name
+            );
+        }
+        out
+    }
+
     /// Swaps the named element's class and configuration (see
     /// [`Replacement`]); whether the new class fits the element's ports is
     /// checked when the router is built, like any other element.

@@ -71,12 +71,23 @@ pub fn load(
     text: &str,
     classes: &dyn ClassLookup,
 ) -> Result<RouterGraph, (SourceMap, Vec<Diagnostic>)> {
+    load_with_params(name, text, classes, &[])
+}
+
+/// As [`load`], with `$NAME` parameters that override the configuration's
+/// `define`s (Click's `click CONFIG NAME=VALUE`).
+pub fn load_with_params(
+    name: &str,
+    text: &str,
+    classes: &dyn ClassLookup,
+    params: &[(String, String)],
+) -> Result<RouterGraph, (SourceMap, Vec<Diagnostic>)> {
     let mut sources = SourceMap::new();
     let config = match parse(&mut sources, name, text) {
         Ok(c) => c,
         Err(d) => return Err((sources, d)),
     };
-    match flatten(&config, &sources, classes) {
+    match flatten::flatten_with_params(&config, &sources, classes, params) {
         Ok(g) => Ok(g),
         Err(d) => Err((sources, d)),
     }

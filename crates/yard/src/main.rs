@@ -12,6 +12,7 @@ use clap::{Args as ClapArgs, Parser, Subcommand};
 use engine::{Registry, Router, RunOptions};
 
 mod bench;
+mod click;
 mod report;
 
 #[derive(Parser)]
@@ -103,6 +104,12 @@ enum Command {
         #[arg(long)]
         time: bool,
     },
+    /// Run a configuration with the command line of Click's userlevel
+    /// driver (`yard click --help` for its options).
+    Click {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Check a configuration: print every error and warning; exit 1 on errors.
     Check {
         #[command(flatten)]
@@ -170,6 +177,9 @@ fn main() -> ExitCode {
     // Click spells the handler option `-h`; clap reserves `-h` for help, so
     // `-h X` (with a value) is rewritten to `-H X` before parsing.
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).is_some_and(|a| a == "click") {
+        return click::main(&args[2..], &elements::registry());
+    }
     let args = rewrite_click_handler_flag(args);
     let cli = Cli::parse_from(args);
     match dispatch(cli) {
@@ -213,6 +223,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             time,
         } => run(&registry, &config, &handlers, threads, stats, time),
         Command::Check { config } => check(&registry, &config),
+        Command::Click { args } => Ok(click::main(&args, &registry)),
         Command::Bench {
             packets,
             runs,

@@ -180,3 +180,104 @@ fn replace_runs_a_device_configuration_on_a_capture() {
     let out = yard(&["check", "configs/wire.click", "--replace", "in0"]);
     assert_eq!(out.status.code(), Some(2), "clap rejects the syntax");
 }
+
+/// Runs `yard click ARGS` and, if Click's driver is installed, `click ARGS`;
+/// returns (ours, Click's).
+fn both(args: &[&str]) -> (Output, Option<Output>) {
+    let mut a = vec!["click"];
+    a.extend_from_slice(args);
+    let ours = yard(&a);
+    let click = std::env::var("CLICK")
+        .ok()
+        .or_else(|| Some("/work/peers/click/bin/click".to_string()))
+        .filter(|p| std::path::Path::new(p).exists())
+        .map(|p| Command::new(p).args(args).output().expect("run click"));
+    (ours, click)
+}
+
+#[test]
+fn yard_click_behaves_like_click() {
+    let cases: &[(&[&str], Option<i32>, &str)] = &[
+        (
+            &[
+                "-e",
+                "InfiniteSource(LIMIT $N, STOP true) -> c :: Counter -> d :: Discard",
+                "-h",
+                "c.count",
+                "-h",
+                "d.count",
+                "N=3",
+            ],
+            Some(0),
+            "c.count:\n3\n\nd.count:\n3\n\n",
+        ),
+        (
+            &[
+                "-e",
+                "define($N 9); InfiniteSource(LIMIT $N, STOP true) -> c :: Counter -> Discard",
+                "-h",
+                "c.count",
+                "N=4",
+            ],
+            Some(0),
+            "4\n",
+        ),
+        (
+            &[
+                "-e",
+                "InfiniteSource(LIMIT 3, STOP true) -> c :: Counter -> Discard",
+                "-x",
+                "c.count",
+            ],
+            Some(3),
+            "",
+        ),
+        (&["-e", "Idle -> Nope -> Discard"], Some(1), ""),
+    ];
+    for (args, code, stdout) in cases {
+        let (ours, click) = both(args);
+        assert_eq!(
+            ours.status.code(),
+            *code,
+            "{args:?}: {}",
+            text(&ours.stderr)
+        );
+        assert_eq!(text(&ours.stdout), *stdout, "{args:?}");
+        if let Some(click) = click {
+            assert_eq!(
+                ours.status.code(),
+                click.status.code(),
+                "{args:?} exit vs Click"
+            );
+            assert_eq!(
+                text(&ours.stdout),
+                text(&click.stdout),
+                "{args:?} output vs Click"
+            );
+        }
+    }
+    let out = yard(&["click", "-p", "8000", "-e", "Idle -> Discard"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("'-p' is not supported"),
+        "{}",
+        text(&out.stderr)
+    );
+    let flat = std::env::temp_dir().join(format!("yard-click-o-{}.click", std::process::id()));
+    let out = yard(&[
+        "click",
+        "-e",
+        "InfiniteSource(LIMIT 2, STOP true) -> c :: Counter -> Discard",
+        "-o",
+        &flat.display().to_string(),
+    ]);
+    assert!(out.status.success());
+    let written = std::fs::read_to_string(&flat).expect("-o wrote the file");
+    let _ = std::fs::remove_file(&flat);
+    let again = yard(&["click", "-e", &written, "-h", "c.count"]);
+    assert_eq!(
+        text(&again.stdout),
+        "2\n",
+        "the flattened text runs the same"
+    );
+}
