@@ -42,4 +42,9 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         "Idle -> in :: Queue(1000) -> x :: DelayShaper(0) -> Unqueue -> Discard",
         false,
     ),
+    (
+        "RED",
+        "Idle -> in :: Null -> x :: RED(2, 5, 0.5, QUEUES q) -> q :: Queue(1000) -> Discard; x[1] -> Discard",
+        false,
+    ),
 ];

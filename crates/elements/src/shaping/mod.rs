@@ -8,6 +8,7 @@ pub mod bandwidthshaper;
 pub mod delayshaper;
 pub mod frontdropqueue;
 pub mod markipce;
+pub mod red;
 pub mod setipdscp;
 pub mod setipecn;
 pub mod shaper;
@@ -23,6 +24,7 @@ pub fn specs() -> Vec<ElementSpec> {
         delayshaper::SPEC,
         frontdropqueue::SPEC,
         markipce::SPEC,
+        red::SPEC,
         setipdscp::SPEC,
         setipecn::SPEC,
         shaper::SPEC,

@@ -77,23 +77,36 @@ pub struct Queue {
     /// When full, drop the oldest packet rather than the new one
     /// (`FrontDropQueue`).
     front_drop: bool,
+    /// The length as others see it, updated once per batch.
+    length: std::sync::Arc<QueueLength>,
 }
 
-pub(crate) fn make(args: &mut Args, _cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
-    make_queue(args, false)
+pub(crate) fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
+    make_queue(args, cx, false)
 }
 
 /// A queue that, when full, drops its oldest packet (`FrontDropQueue`).
 pub(crate) fn make_front_drop(
     args: &mut Args,
-    _cx: &BuildContext,
+    cx: &BuildContext,
 ) -> Result<Box<dyn Element>, ConfigError> {
-    make_queue(args, true)
+    make_queue(args, cx, true)
 }
 
-fn make_queue(args: &mut Args, front_drop: bool) -> Result<Box<dyn Element>, ConfigError> {
+/// A queue's current length, published for elements that watch it (RED).
+#[derive(Debug, Default)]
+pub struct QueueLength(pub std::sync::atomic::AtomicUsize);
+
+fn make_queue(
+    args: &mut Args,
+    cx: &BuildContext,
+    front_drop: bool,
+) -> Result<Box<dyn Element>, ConfigError> {
     let capacity = args.read_p::<usize>("CAPACITY")?.unwrap_or(1000);
+    let length = std::sync::Arc::new(QueueLength::default());
+    cx.shared.publish(&cx.name, length.clone());
     Ok(Box::new(Queue {
+        length,
         front_drop,
         // Reserve up front so that queueing never allocates on the data path.
         packets: VecDeque::with_capacity(capacity.min(1 << 20)),
@@ -102,6 +115,15 @@ fn make_queue(args: &mut Args, front_drop: bool) -> Result<Box<dyn Element>, Con
         drops: 0,
         reset_drops: 0,
     }))
+}
+
+impl Queue {
+    #[inline]
+    fn publish_length(&self) {
+        self.length
+            .0
+            .store(self.packets.len(), std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl Element for Queue {
@@ -124,6 +146,7 @@ impl Element for Queue {
             }
         }
         self.highwater = self.highwater.max(self.packets.len());
+        self.publish_length();
     }
 
     fn pull(
@@ -139,6 +162,7 @@ impl Element for Queue {
         }
         let n = max.min(self.packets.len());
         into.extend(self.packets.drain(..n));
+        self.publish_length();
     }
 
     fn held(&self) -> usize {
@@ -165,6 +189,7 @@ impl Element for Queue {
             "reset" => {
                 self.reset_drops += self.packets.len() as u64;
                 self.packets.clear();
+                self.publish_length();
             }
             _ => return Err(HandlerError::NoSuchHandler(name.into())),
         }
