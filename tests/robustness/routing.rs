@@ -92,4 +92,9 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         "Idle -> in :: Strip(14) -> MarkIPHeader -> x :: IPFragmenter(576) -> Discard; x[1] -> Discard",
         true,
     ),
+    (
+        "IPReassembler",
+        "Idle -> in :: Strip(14) -> MarkIPHeader -> x :: IPReassembler(HIMEM 3000) -> Discard; x[1] -> Discard",
+        true,
+    ),
 ];

@@ -18,6 +18,7 @@ pub mod icmppingresponder;
 pub mod ipfragmenter;
 pub mod ipgwoptions;
 pub mod ipmirror;
+pub mod ipreassembler;
 pub mod lineariplookup;
 pub mod lookupiproute;
 pub mod radixiplookup;
@@ -42,6 +43,7 @@ pub fn specs() -> Vec<ElementSpec> {
         ipfragmenter::SPEC,
         ipgwoptions::SPEC,
         ipmirror::SPEC,
+        ipreassembler::SPEC,
         lineariplookup::SPEC,
         lookupiproute::SPEC,
         radixiplookup::SPEC,
