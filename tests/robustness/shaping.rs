@@ -47,4 +47,9 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         "Idle -> in :: Null -> x :: RED(2, 5, 0.5, QUEUES q) -> q :: Queue(1000) -> Discard; x[1] -> Discard",
         false,
     ),
+    (
+        "LinkUnqueue",
+        "Idle -> in :: Queue(1000) -> x :: LinkUnqueue(0, 1GBps) -> Discard",
+        false,
+    ),
 ];

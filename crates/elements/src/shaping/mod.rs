@@ -7,6 +7,7 @@ pub mod bandwidthratedunqueue;
 pub mod bandwidthshaper;
 pub mod delayshaper;
 pub mod frontdropqueue;
+pub mod linkunqueue;
 pub mod markipce;
 pub mod red;
 pub mod setipdscp;
@@ -23,6 +24,7 @@ pub fn specs() -> Vec<ElementSpec> {
         bandwidthshaper::SPEC,
         delayshaper::SPEC,
         frontdropqueue::SPEC,
+        linkunqueue::SPEC,
         markipce::SPEC,
         red::SPEC,
         setipdscp::SPEC,
