@@ -100,16 +100,8 @@ impl RateLimit {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use engine::{ManualClock, Router};
-    use packet::{Packet, PacketBatch, Timestamp};
-
-    fn router(text: &str, clock: &Arc<ManualClock>) -> Router {
-        let reg = crate::registry();
-        let graph = clickconf::load("t", text, &reg).unwrap_or_else(|_| panic!("{text}"));
-        Router::with_clock(graph, &reg, clock.clone()).expect("builds")
-    }
+    use engine::Router;
+    use packet::{Packet, PacketBatch};
 
     fn batch(n: usize, len: usize) -> PacketBatch {
         let mut b = PacketBatch::new();
@@ -125,11 +117,10 @@ mod tests {
 
     #[test]
     fn splitters_pass_the_rate_and_divert_the_rest() {
-        let clock = Arc::new(ManualClock::new(Timestamp(0)));
-        let r = router(
+        let (r, clock) = crate::ip::testing::manual_router(
             "Idle -> s :: RatedSplitter(1000) -> a :: Counter -> Discard; s[1] -> b :: Counter -> Discard;
              Idle -> bw :: BandwidthRatedSplitter(1MBps) -> c :: Counter -> Discard; bw[1] -> d :: Counter -> Discard;",
-            &clock,
+            0,
         );
         let s = r.find("s").unwrap();
         let bw = r.find("bw").unwrap();
@@ -153,11 +144,10 @@ mod tests {
 
     #[test]
     fn shapers_pull_no_faster_than_the_rate() {
-        let clock = Arc::new(ManualClock::new(Timestamp(0)));
-        let r = router(
+        let (r, clock) = crate::ip::testing::manual_router(
             "Idle -> q :: Queue(1000) -> Shaper(1000) -> Unqueue -> a :: Counter -> Discard;
              Idle -> q2 :: Queue(1000) -> BandwidthShaper(100000) -> Unqueue -> b :: Counter -> Discard;",
-            &clock,
+            0,
         );
         let q = r.find("q").unwrap();
         let q2 = r.find("q2").unwrap();

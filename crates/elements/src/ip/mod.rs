@@ -14,9 +14,22 @@ pub mod markipheader;
 /// Test helpers shared by the IP, Ethernet and classifier element tests.
 #[cfg(test)]
 pub(crate) mod testing {
+    use std::sync::Arc;
+
     use clickconf::args::Args;
     use engine::{ConfigError, ElementStats, Router};
     use packet::{Packet, PacketBatch};
+
+    /// A router of this library built from `text` on a manual clock that
+    /// starts at `start_ns` (wall clock) and 0 (monotonic), for tests of
+    /// time-driven elements.
+    pub fn manual_router(text: &str, start_ns: u64) -> (Router, Arc<engine::ManualClock>) {
+        let clock = Arc::new(engine::ManualClock::new(packet::Timestamp(start_ns)));
+        let reg = crate::registry();
+        let graph = clickconf::load("t", text, &reg).unwrap_or_else(|_| panic!("{text}"));
+        let router = Router::with_clock(graph, &reg, clock.clone()).expect("builds");
+        (router, clock)
+    }
 
     /// Runs `configure` on `config` and checks that every argument was used,
     /// as the engine does.

@@ -113,19 +113,13 @@ impl Element for BandwidthRatedUnqueue {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use engine::{ManualClock, Router};
-    use packet::{Packet, PacketBatch, Timestamp};
+    use packet::{Packet, PacketBatch};
 
     #[test]
     fn paces_bytes() {
-        let clock = Arc::new(ManualClock::new(Timestamp(0)));
-        let reg = crate::registry();
         let text =
             "Idle -> q :: Queue(1000) -> BandwidthRatedUnqueue(100000) -> c :: Counter -> Discard";
-        let graph = clickconf::load("t", text, &reg).unwrap_or_else(|_| panic!("{text}"));
-        let r = Router::with_clock(graph, &reg, clock.clone()).unwrap();
+        let (r, clock) = crate::ip::testing::manual_router(text, 0);
         let q = r.find("q").unwrap();
         let mut st = r.stepper();
         let mut b = PacketBatch::new();

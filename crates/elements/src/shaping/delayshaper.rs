@@ -128,25 +128,19 @@ impl Element for DelayShaper {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use engine::{ManualClock, Router};
-    use packet::{Packet, PacketBatch, Timestamp};
+    use packet::{Packet, PacketBatch};
 
     #[test]
     fn packets_wait_their_delay() {
-        let clock = Arc::new(ManualClock::new(Timestamp(1_000_000_000)));
-        let reg = crate::registry();
         let text = "Idle -> q :: Queue -> DelayShaper(10ms) -> Unqueue -> c :: Counter -> Discard";
-        let graph = clickconf::load("t", text, &reg).unwrap_or_else(|_| panic!("{text}"));
-        let r = Router::with_clock(graph, &reg, clock.clone()).unwrap();
+        let (r, clock) = crate::ip::testing::manual_router(text, 1_000_000_000);
         let q = r.find("q").unwrap();
         let mut st = r.stepper();
         let mut b = PacketBatch::new();
         for i in 0..4u64 {
             let mut p = Packet::from_slice(&[0u8; 60]).unwrap();
             // Stamped 1 ms apart from the clock's start.
-            p.anno_mut().timestamp = Timestamp(1_000_000_000 + i * 1_000_000);
+            p.anno_mut().timestamp = packet::Timestamp(1_000_000_000 + i * 1_000_000);
             b.push(p);
         }
         st.inject(q, 0, b);

@@ -137,19 +137,14 @@ impl Element for LinkUnqueue {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use engine::{ManualClock, Router};
-    use packet::{Packet, PacketBatch, Timestamp};
+    use engine::Router;
+    use packet::{Packet, PacketBatch};
 
     #[test]
     fn packets_take_transmission_time_plus_latency() {
-        let clock = Arc::new(ManualClock::new(Timestamp(0)));
-        let reg = crate::registry();
         // 1,000 bytes per second: a 100-byte packet takes 100 ms to send.
         let text = "Idle -> q :: Queue -> LinkUnqueue(50ms, 1000) -> c :: Counter -> Discard";
-        let graph = clickconf::load("t", text, &reg).unwrap_or_else(|_| panic!("{text}"));
-        let r = Router::with_clock(graph, &reg, clock.clone()).unwrap();
+        let (r, clock) = crate::ip::testing::manual_router(text, 0);
         let q = r.find("q").unwrap();
         let mut st = r.stepper();
         let mut b = PacketBatch::new();
