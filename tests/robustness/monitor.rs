@@ -8,6 +8,11 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         false,
     ),
     (
+        "IPPrint",
+        "Idle -> in :: MarkIPHeader(14) -> x :: IPPrint(r, CONTENTS ASCII, PAINT true, AGGREGATE true, ID true, OUTFILE /dev/null) -> Discard",
+        false,
+    ),
+    (
         "TimeFilter",
         "Idle -> in :: Null -> x :: TimeFilter(START_AFTER 0, INTERVAL 1) -> Discard; x[1] -> Discard",
         false,
