@@ -27,7 +27,7 @@
 //! ```
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use clickconf::args::Args;
 use engine::{BuildContext, ConfigError, Element, ElementSpec};
@@ -56,20 +56,24 @@ impl Element for IPRewriterPatterns {
 
 fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
     let mut named = HashMap::new();
+    let earlier = cx.shared.all::<NamedPatterns>();
     for arg in args.rest() {
         let bad = |message: String| crate::util::arg_error(&arg, message);
         let words: Vec<&str> = arg.text.split_ascii_whitespace().collect();
         let Some((name, fields)) = words.split_first() else {
             continue;
         };
-        let pattern =
-            Pattern::parse(fields, fields.len() == 4).map_err(|m| bad(format!("{name}: {m}")))?;
-        if named
-            .insert(name.to_string(), Arc::new(Mutex::new(pattern)))
-            .is_some()
-        {
-            return Err(bad(format!("pattern '{name}' defined twice")));
+        if named.contains_key(*name) || earlier.iter().any(|(_, p)| p.0.contains_key(*name)) {
+            return Err(bad(format!("pattern '{name}' already defined")));
         }
+        let lookup = |n: &str| {
+            named
+                .get(n)
+                .cloned()
+                .or_else(|| earlier.iter().find_map(|(_, p)| p.0.get(n).cloned()))
+        };
+        let pattern = Pattern::parse(fields, &lookup).map_err(|m| bad(format!("{name}: {m}")))?;
+        named.insert(name.to_string(), pattern);
     }
     cx.shared.publish(&cx.name, Arc::new(NamedPatterns(named)));
     Ok(Box::new(IPRewriterPatterns))

@@ -1,240 +1,278 @@
-//! Rewrite patterns (`SADDR SPORT DADDR DPORT`) and the input specs of the
-//! rewriters (`drop`, `pass`, `keep`, `pattern`, named patterns, mappers).
+//! Rewrite patterns (`SADDR SPORT DADDR DPORT` and the shorter forms) and
+//! the input specs of the rewriters (`drop`, `pass`, `keep`, `pattern`,
+//! named patterns, mappers), parsed and applied as Click 2.1 does.
 //!
-//! Key decision: a pattern changes fixed fields and may vary one field (the
-//! source port for NAPT, else the source address) over a range; a free
-//! value is one whose reply direction no flow uses yet. As Click does,
-//! without a suffix the flow's own value is tried first when it is in the
-//! range, then values from a random start; with `#` values are taken in
-//! sequence and with `?` from a random start, the own value not preferred.
+//! Key decision: a pattern is shared (`Arc<Mutex<_>>`) by every input spec
+//! and mapper that names it, as Click shares its pattern objects, so
+//! sequential (`#`) allocation continues across them; a mapping's variable
+//! field takes a value no entry of the rewriter's table uses yet.
 
 use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use clickconf::args::{ArgValue, IpPrefix};
 
-use super::flow::{FlowId, FlowTable};
+use super::flow::FlowKey;
 
-/// A rewrite pattern.
+/// A rewrite pattern. Zero fields are left as the packet has them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pattern {
-    saddr: Option<u32>,
-    sport: Option<u16>,
-    daddr: Option<u32>,
-    dport: Option<u16>,
-    /// Values the varying field may take: base + 0..=top.
+    saddr: u32,
+    sport: u16,
+    daddr: u32,
+    dport: u16,
+    /// The variable field takes base + 0..=variation_top.
     variation_top: u32,
-    /// Whether the varying field is the source port (else the address).
+    next: u32,
+    /// Ports given (three or four words): the source port varies, if
+    /// anything does; otherwise the source address.
     napt: bool,
     sequential: bool,
     same_first: bool,
-    next: u32,
 }
 
-fn parse_varying(word: &str) -> (&str, bool, bool) {
+/// A pattern as input specs and mappers hold it.
+pub type SharedPattern = Arc<Mutex<Pattern>>;
+
+fn strip_suffix(word: &str, sequential: &mut bool, same_first: &mut bool) -> String {
     if let Some(w) = word.strip_suffix('#') {
-        (w, true, false)
+        *sequential = true;
+        *same_first = false;
+        w.to_string()
     } else if let Some(w) = word.strip_suffix('?') {
-        (w, false, false)
+        *same_first = false;
+        w.to_string()
     } else {
-        (word, false, true)
+        word.to_string()
     }
 }
 
-fn addr(word: &str) -> Result<Option<u32>, String> {
-    if word == "-" {
-        return Ok(None);
-    }
-    Ipv4Addr::parse_arg(word)
-        .map(|a| Some(u32::from(a)))
-        .map_err(|e| format!("'{word}': {e}"))
+fn parse_addr(word: &str) -> Option<u32> {
+    Ipv4Addr::parse_arg(word).ok().map(u32::from)
 }
 
-fn port(word: &str) -> Result<Option<u16>, String> {
-    if word == "-" {
-        return Ok(None);
+/// `A1-A2` or `PREFIX/LEN` (network and broadcast addresses left out),
+/// with an optional `#` or `?`: (base, variation top).
+fn address_variation(word: &str, seq: &mut bool, same: &mut bool) -> Option<(u32, u32)> {
+    let w = strip_suffix(word, seq, same);
+    if let Some((lo, hi)) = w.split_once('-') {
+        let (lo, hi) = (parse_addr(lo)?, parse_addr(hi)?);
+        return (hi >= lo).then_some((lo, hi - lo));
     }
-    word.parse::<u16>()
-        .map(Some)
-        .map_err(|_| format!("'{word}': expected port"))
+    let prefix = IpPrefix::parse_arg(&w).ok()?;
+    let addr = u32::from(prefix.addr);
+    let mask = u32::from(prefix.mask());
+    if addr == 0 || mask == 0 {
+        return None;
+    }
+    Some(match mask {
+        u32::MAX => (addr, 0),
+        0xffff_fffe => (addr & mask, 1),
+        _ => ((addr & mask) | 1, !mask - 2),
+    })
+}
+
+/// `L-H` with an optional `#` or `?`: (low port, variation top).
+fn port_variation(word: &str, seq: &mut bool, same: &mut bool) -> Option<(u16, u32)> {
+    let w = strip_suffix(word, seq, same);
+    let (lo, hi) = w.split_once('-')?;
+    let lo: u32 = lo.parse().ok()?;
+    let hi: u32 = hi.parse().ok()?;
+    (hi >= lo && hi < 65536).then_some((lo as u16, hi - lo))
+}
+
+fn port(word: &str) -> Option<u16> {
+    word.parse::<u16>().ok().filter(|&p| p > 0)
 }
 
 impl Pattern {
-    /// Parses `SADDR SPORT DADDR DPORT` (or, with `ports` false, the
-    /// two-word `SADDR DADDR` of the address rewriters).
-    pub fn parse(words: &[&str], ports: bool) -> Result<Pattern, String> {
-        let want = if ports { 4 } else { 2 };
-        if words.len() != want {
-            return Err(format!(
-                "pattern needs {want} fields ({}), got {}",
-                if ports {
-                    "SADDR SPORT DADDR DPORT"
-                } else {
-                    "SADDR DADDR"
-                },
-                words.len()
-            ));
+    /// Parses a pattern of one to four words, as Click does: `NAME` (a
+    /// pattern named in `IPRewriterPatterns`, found with `named`), `SADDR
+    /// DADDR`, `SADDR DADDR SPORT` (the ICMP form), or `SADDR SPORT DADDR
+    /// DPORT`; `-` leaves a field alone.
+    pub fn parse(
+        words: &[&str],
+        named: &dyn Fn(&str) -> Option<SharedPattern>,
+    ) -> Result<SharedPattern, String> {
+        if words.is_empty() || words.len() > 4 {
+            return Err("syntax error".into());
+        }
+        if let [name] = words {
+            return named(name).ok_or_else(|| format!("no such pattern '{name}'"));
         }
         let mut p = Pattern {
-            saddr: None,
-            sport: None,
-            daddr: None,
-            dport: None,
+            saddr: 0,
+            sport: 0,
+            daddr: 0,
+            dport: 0,
             variation_top: 0,
-            napt: false,
+            next: 0,
+            napt: words.len() >= 3,
             sequential: false,
             same_first: true,
-            next: 0,
         };
-        // Source address: A, A1-A2, or A/len, optionally # or ?.
-        let (sa, seq, same) = parse_varying(words[0]);
-        if let Some((lo, hi)) = sa.split_once('-').filter(|(l, _)| !l.is_empty()) {
-            let lo = addr(lo)?.ok_or("bad address range")?;
-            let hi = addr(hi)?.ok_or("bad address range")?;
-            if hi < lo {
-                return Err(format!("'{sa}': empty address range"));
-            }
-            p.saddr = Some(lo);
-            p.variation_top = hi - lo;
-            (p.sequential, p.same_first) = (seq, same);
-        } else if sa.contains('/') {
-            let prefix = IpPrefix::parse_arg(sa).map_err(|e| format!("'{sa}': {e}"))?;
-            let mask = u32::from(prefix.mask());
-            let net = u32::from(prefix.addr) & mask;
-            if prefix.len >= 31 {
-                p.saddr = Some(u32::from(prefix.addr));
+        let (mut seq, mut same) = (false, true);
+        let sa = words[0];
+        if sa != "-" {
+            if let Some(a) = parse_addr(sa) {
+                p.saddr = a;
+            } else if let Some((base, top)) = address_variation(sa, &mut seq, &mut same) {
+                p.saddr = base;
+                p.variation_top = top;
             } else {
-                // Network and broadcast addresses excluded.
-                p.saddr = Some(net + 1);
-                p.variation_top = !mask - 2;
+                return Err(format!("bad source address '{sa}'"));
             }
-            (p.sequential, p.same_first) = (seq, same);
-        } else {
-            p.saddr = addr(sa)?;
         }
-        if ports {
-            let (sp, seq, same) = parse_varying(words[1]);
-            if let Some((lo, hi)) = sp.split_once('-').filter(|_| sp != "-") {
-                let lo: u16 = lo.parse().map_err(|_| format!("'{sp}': bad port range"))?;
-                let hi: u16 = hi.parse().map_err(|_| format!("'{sp}': bad port range"))?;
-                if hi < lo {
-                    return Err(format!("'{sp}': empty port range"));
+        let (sport_at, daddr_at) = match words.len() {
+            3 => (Some(2), 1),
+            4 => (Some(1), 2),
+            _ => (None, 1),
+        };
+        if let Some(i) = sport_at {
+            let sp = words[i];
+            if sp != "-" {
+                if let Some(v) = port(sp) {
+                    p.sport = v;
+                } else if let Some((lo, top)) = port_variation(sp, &mut seq, &mut same) {
+                    p.sport = lo;
+                    p.variation_top = top;
+                } else {
+                    return Err(format!("bad source port '{sp}'"));
                 }
-                if p.variation_top > 0 {
-                    return Err("only one field of a pattern may vary".into());
-                }
-                p.sport = Some(lo);
-                p.variation_top = u32::from(hi - lo);
-                p.napt = true;
-                (p.sequential, p.same_first) = (seq, same);
-            } else {
-                p.sport = port(sp)?;
-                p.napt = p.sport.is_some() && p.variation_top == 0;
             }
-            p.daddr = addr(words[2])?;
-            p.dport = port(words[3])?;
-        } else {
-            p.daddr = addr(words[1])?;
         }
-        Ok(p)
+        let da = words[daddr_at];
+        if da != "-" {
+            p.daddr = parse_addr(da).ok_or_else(|| format!("bad destination address '{da}'"))?;
+        }
+        if words.len() == 4 && words[3] != "-" {
+            p.dport =
+                port(words[3]).ok_or_else(|| format!("bad destination port '{}'", words[3]))?;
+        }
+        p.sequential = seq;
+        p.same_first = same;
+        Ok(Arc::new(Mutex::new(p)))
     }
 
-    /// The rewritten flow for `flow`, or `None` if no value of the varying
-    /// field is free in `table`.
-    pub fn apply(&mut self, flow: &FlowId, table: &FlowTable) -> Option<FlowId> {
-        let mut r = *flow;
-        if let Some(a) = self.saddr {
-            r.saddr = a;
+    /// The rewritten identifier for `flowid`, or `None` when no value of
+    /// the variable field is free; `taken(key)` says whether an entry
+    /// already has `key`. As Click: without a suffix the flow's own source
+    /// port is tried first when it is in range.
+    pub fn rewrite(
+        &mut self,
+        flowid: &FlowKey,
+        taken: &dyn Fn(&FlowKey) -> bool,
+    ) -> Option<FlowKey> {
+        let mut r = *flowid;
+        if self.saddr != 0 {
+            r.saddr = self.saddr;
         }
-        if let Some(p) = self.sport {
-            r.sport = p;
-            if flow.proto == 1 {
-                r.dport = p;
-            }
+        if self.sport != 0 {
+            r.sport = self.sport;
         }
-        if let Some(a) = self.daddr {
-            r.daddr = a;
+        if self.daddr != 0 {
+            r.daddr = self.daddr;
         }
-        if let Some(p) = self.dport {
-            r.dport = p;
+        if self.dport != 0 {
+            r.dport = self.dport;
         }
         if self.variation_top == 0 {
             return Some(r);
         }
         let top = self.variation_top;
+        let mut lookup = r.reverse();
         let base = if self.napt {
-            u32::from(self.sport.unwrap_or(0))
+            u32::from(self.sport)
         } else {
-            self.saddr.unwrap_or(0)
+            self.saddr
         };
-        let set = |r: &mut FlowId, v: u32| {
-            if self.napt {
-                r.sport = (base + v) as u16;
-                if r.proto == 1 {
-                    r.dport = r.sport;
-                }
-            } else {
-                r.saddr = base + v;
+        let mut found = None;
+        // Click compares the source port with the base even for an
+        // address range (where it can hardly match).
+        let own = u32::from(flowid.sport).wrapping_sub(base);
+        if self.same_first && own <= top {
+            lookup.dport = flowid.sport;
+            if !taken(&lookup) {
+                found = Some(own);
             }
-        };
-        let free = |r: &FlowId| !table.contains(&r.reverse(), true);
-        if self.same_first {
-            let own = if self.napt {
-                u32::from(flow.sport)
+        }
+        if found.is_none() {
+            let mut v = if self.sequential {
+                if self.next > top { 0 } else { self.next }
             } else {
-                flow.saddr
+                random_upto(top)
             };
-            if let Some(v) = own.checked_sub(base).filter(|&v| v <= top) {
-                set(&mut r, v);
-                if free(&r) {
-                    self.next = v.wrapping_add(1);
-                    return Some(r);
+            let mut count: u64 = 0;
+            while count <= u64::from(top) {
+                if self.napt {
+                    lookup.dport = (base.wrapping_add(v)) as u16;
+                } else {
+                    lookup.daddr = base.wrapping_add(v);
                 }
+                if !taken(&lookup) {
+                    found = Some(v);
+                    break;
+                }
+                count += 1;
+                v = if v == top { 0 } else { v + 1 };
             }
         }
-        let mut v = if self.sequential {
-            if self.next > top { 0 } else { self.next }
+        let v = found?;
+        if self.napt {
+            r.sport = lookup.dport;
         } else {
-            random_below(top)
-        };
-        for _ in 0..=top.min(1 << 20) {
-            set(&mut r, v);
-            if free(&r) {
-                self.next = v.wrapping_add(1);
-                return Some(r);
-            }
-            v = if v == top { 0 } else { v + 1 };
+            r.saddr = lookup.daddr;
         }
-        None
+        self.next = v.wrapping_add(1);
+        Some(r)
     }
 
     /// Click's notation for the pattern.
     pub fn unparse(&self) -> String {
-        let a = |v: Option<u32>| v.map_or("-".to_string(), |a| Ipv4Addr::from(a).to_string());
-        let p = |v: Option<u16>| v.map_or("-".to_string(), |p| p.to_string());
-        let sa = if !self.napt && self.variation_top > 0 {
-            let lo = self.saddr.unwrap_or(0);
-            format!(
+        let mut s = String::new();
+        if !self.napt && self.variation_top > 0 {
+            s.push_str(&format!(
                 "{}-{}",
-                Ipv4Addr::from(lo),
-                Ipv4Addr::from(lo + self.variation_top)
-            )
+                Ipv4Addr::from(self.saddr),
+                Ipv4Addr::from(self.saddr.wrapping_add(self.variation_top))
+            ));
+        } else if self.saddr != 0 {
+            s.push_str(&Ipv4Addr::from(self.saddr).to_string());
         } else {
-            a(self.saddr)
-        };
-        let sp = if self.napt && self.variation_top > 0 {
-            let lo = u32::from(self.sport.unwrap_or(0));
-            format!("{lo}-{}", lo + self.variation_top)
+            s.push('-');
+        }
+        if self.napt {
+            if self.sport == 0 {
+                s.push_str(" -");
+            } else if self.variation_top > 0 {
+                s.push_str(&format!(
+                    " {}-{}",
+                    self.sport,
+                    u32::from(self.sport) + self.variation_top
+                ));
+            } else {
+                s.push_str(&format!(" {}", self.sport));
+            }
+        }
+        if self.daddr != 0 {
+            s.push_str(&format!(" {}", Ipv4Addr::from(self.daddr)));
         } else {
-            p(self.sport)
-        };
-        format!("{sa} {sp} {} {}", a(self.daddr), p(self.dport))
+            s.push_str(" -");
+        }
+        if self.napt {
+            if self.dport == 0 {
+                s.push_str(" -");
+            } else {
+                s.push_str(&format!(" {}", self.dport));
+            }
+        }
+        s
     }
 }
 
-/// A small, non-cryptographic random value in 0..=top (allocation starts
-/// somewhere unpredictable, as RFC 6056 asks of port choice).
-fn random_below(top: u32) -> u32 {
+/// A value in 0..=top from a small generator seeded from the time (ports
+/// start somewhere unpredictable, as RFC 6056 asks).
+fn random_upto(top: u32) -> u32 {
     use std::cell::Cell;
     thread_local! {
         static STATE: Cell<u64> = Cell::new(
@@ -254,28 +292,28 @@ fn random_below(top: u32) -> u32 {
     })
 }
 
-/// Named patterns from `IPRewriterPatterns`, shared by the rewriters that
-/// use them (so sequential allocation continues across them, as in Click).
-pub type SharedPattern = Arc<Mutex<Pattern>>;
-
-/// A mapper element: chooses a pattern per new flow.
+/// A mapper element (Click's `IPMapper`): makes the rewritten identifier
+/// of a new flow and picks its outputs.
 pub trait Mapper: Send + Sync {
-    /// The pattern index and outputs for a new flow (None: drop).
-    fn choose(&self) -> Option<(SharedPattern, usize, usize)>;
+    /// The rewritten identifier and (forward, reply) outputs, or `None`
+    /// to drop the packet as a mapping failure.
+    fn rewrite(
+        &self,
+        flowid: &FlowKey,
+        taken: &dyn Fn(&FlowKey) -> bool,
+    ) -> Option<(FlowKey, u32, u32)>;
+    /// The largest output any of its patterns names.
+    fn max_output(&self) -> u32;
 }
 
 /// What a rewriter does with a packet of no known flow on an input.
 #[derive(Clone)]
 pub enum InputSpec {
     Drop,
-    Pass(usize),
-    Keep(usize, usize),
-    Pattern(SharedPattern, usize, usize),
-    /// A pattern named in an `IPRewriterPatterns` element, resolved at
-    /// initialization.
-    Named(String, usize, usize),
-    /// A mapper element, resolved at initialization.
-    MapperName(String),
+    /// `pass OUT` / `nochange OUT`.
+    NoChange(u32),
+    Keep(u32, u32),
+    Pattern(SharedPattern, u32, u32),
     Mapper(Arc<dyn Mapper>),
 }
 
@@ -285,131 +323,188 @@ impl std::fmt::Debug for InputSpec {
     }
 }
 
-fn output(word: &str, noutputs: usize) -> Result<usize, String> {
-    let n: usize = word
-        .parse()
-        .map_err(|_| format!("'{word}': expected an output port"))?;
-    if n >= noutputs {
-        return Err(format!("output {n} out of range"));
+/// Resolves the names an input spec may use.
+pub struct SpecNames<'a> {
+    pub pattern: &'a dyn Fn(&str) -> Option<SharedPattern>,
+    pub mapper: &'a dyn Fn(&str) -> Option<Arc<dyn Mapper>>,
+}
+
+/// Parses `FOUT ROUT` of `keep` and `pattern`.
+pub fn parse_outputs(words: &[&str], noutputs: usize) -> Result<(u32, u32), String> {
+    let [f, r] = words else {
+        return Err("bad forward port".into());
+    };
+    let f: u32 = f.parse().map_err(|_| "bad forward port".to_string())?;
+    let r: u32 = r.parse().map_err(|_| "bad reply port".to_string())?;
+    if f as usize >= noutputs || r as usize >= noutputs {
+        return Err("output port out of range".into());
     }
-    Ok(n)
+    Ok((f, r))
 }
 
 impl InputSpec {
-    /// Parses an input spec; `ports` says whether patterns have port
-    /// fields (4 words) or not (2 words; the ICMP ping rewriter's 3-word
-    /// form is given with `icmp`).
-    pub fn parse(
-        text: &str,
-        noutputs: usize,
-        ports: bool,
-        icmp: bool,
-    ) -> Result<InputSpec, String> {
+    /// Parses an input spec as Click's `IPRewriterBase::parse_input_spec`.
+    pub fn parse(text: &str, noutputs: usize, names: &SpecNames<'_>) -> Result<InputSpec, String> {
         let words: Vec<&str> = text.split_ascii_whitespace().collect();
-        match words.as_slice() {
-            ["drop" | "discard"] => Ok(InputSpec::Drop),
-            ["pass" | "passthrough" | "nochange"] => Ok(InputSpec::Pass(0)),
-            ["pass" | "passthrough" | "nochange", n] => Ok(InputSpec::Pass(output(n, noutputs)?)),
-            ["keep", f, r] => Ok(InputSpec::Keep(output(f, noutputs)?, output(r, noutputs)?)),
-            ["pattern", name, f, r] => Ok(InputSpec::Named(
-                name.to_string(),
-                output(f, noutputs)?,
-                output(r, noutputs)?,
-            )),
-            ["pattern", rest @ ..] if rest.len() >= 3 => {
-                let (fields, outs) = rest.split_at(rest.len() - 2);
-                let pattern = if icmp {
-                    // SADDR DADDR IDRANGE, as SADDR IDRANGE DADDR -.
-                    match fields {
-                        [s, d, id] => Pattern::parse(&[s, id, d, "-"], true)?,
-                        _ => return Err("ICMP ping pattern needs SADDR DADDR IDRANGE".into()),
-                    }
-                } else {
-                    Pattern::parse(fields, ports)?
+        let Some((&first, rest)) = words.split_first() else {
+            return Err("empty argument".into());
+        };
+        match first {
+            "pass" | "passthrough" | "nochange" => {
+                let out = match rest {
+                    [] => 0,
+                    [n] => n
+                        .parse::<u32>()
+                        .map_err(|_| format!("syntax error, expected '{first} [OUTPUT]'"))?,
+                    _ => return Err(format!("syntax error, expected '{first} [OUTPUT]'")),
                 };
-                Ok(InputSpec::Pattern(
-                    Arc::new(Mutex::new(pattern)),
-                    output(outs[0], noutputs)?,
-                    output(outs[1], noutputs)?,
-                ))
+                if out as usize >= noutputs {
+                    return Err("output port out of range".into());
+                }
+                Ok(InputSpec::NoChange(out))
             }
-            [name] if name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) => {
-                Ok(InputSpec::MapperName(name.to_string()))
+            "keep" => {
+                let (f, r) = parse_outputs(rest, noutputs)?;
+                Ok(InputSpec::Keep(f, r))
             }
-            _ => Err(format!("bad input spec '{text}'")),
+            "drop" | "discard" => {
+                if !rest.is_empty() {
+                    return Err(format!("syntax error, expected '{first}'"));
+                }
+                Ok(InputSpec::Drop)
+            }
+            "pattern" | "xpattern" => {
+                if rest.len() <= 2 {
+                    return Err("syntax error".into());
+                }
+                let (fields, outs) = rest.split_at(rest.len() - 2);
+                let pattern = Pattern::parse(fields, names.pattern)?;
+                let (f, r) = parse_outputs(outs, noutputs)?;
+                Ok(InputSpec::Pattern(pattern, f, r))
+            }
+            name => match (names.mapper)(name) {
+                Some(m) if rest.is_empty() => {
+                    if m.max_output() as usize >= noutputs {
+                        return Err(format!("output port out of range in {name}"));
+                    }
+                    Ok(InputSpec::Mapper(m))
+                }
+                Some(_) => Err("syntax error, expected element name".into()),
+                None => Err(format!("unknown specification '{text}'")),
+            },
         }
     }
 
+    /// Click's `patterns` handler line for this spec (without the count).
     pub fn unparse(&self) -> String {
         match self {
-            InputSpec::Drop => "drop".into(),
-            InputSpec::Pass(n) => format!("pass {n}"),
-            InputSpec::Keep(f, r) => format!("keep {f} {r}"),
-            InputSpec::Pattern(p, f, r) => format!(
-                "pattern {} {f} {r}",
-                p.lock().unwrap_or_else(PoisonError::into_inner).unparse()
-            ),
-            InputSpec::Named(n, f, r) => format!("pattern {n} {f} {r}"),
-            InputSpec::MapperName(n) => n.clone(),
-            InputSpec::Mapper(_) => "mapper".into(),
+            InputSpec::Drop => "<drop>".into(),
+            InputSpec::NoChange(_) => "<nochange>".into(),
+            InputSpec::Keep(..) => "<keep>".into(),
+            InputSpec::Pattern(p, ..) => p.lock().unwrap_or_else(PoisonError::into_inner).unparse(),
+            InputSpec::Mapper(_) => "<mapper>".into(),
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::flow::KeyKind;
     use super::*;
 
-    fn flow(sport: u16) -> FlowId {
-        FlowId {
-            proto: 6,
-            saddr: u32::from(Ipv4Addr::new(10, 0, 0, 5)),
+    fn none(_: &str) -> Option<SharedPattern> {
+        None
+    }
+
+    fn pat(words: &[&str]) -> SharedPattern {
+        Pattern::parse(words, &none).unwrap()
+    }
+
+    fn flow(sport: u16) -> FlowKey {
+        FlowKey::new(
+            u32::from(Ipv4Addr::new(10, 0, 0, 5)),
             sport,
-            daddr: u32::from(Ipv4Addr::new(8, 8, 8, 8)),
-            dport: 80,
-        }
+            u32::from(Ipv4Addr::new(8, 8, 8, 8)),
+            80,
+        )
     }
 
     #[test]
     fn sequential_and_own_port_allocation() {
-        let mut p = Pattern::parse(&["1.0.0.1", "1024-1026#", "-", "-"], true).unwrap();
-        let t = FlowTable::new(KeyKind::FiveTuple, 10);
-        let r = p.apply(&flow(1025), &t).unwrap();
+        let free = |_: &FlowKey| false;
+        let p = pat(&["1.0.0.1", "1024-1026#", "-", "-"]);
+        let mut p = p.lock().unwrap();
+        let r = p.rewrite(&flow(1025), &free).unwrap();
         assert_eq!(
-            (r.saddr, r.sport),
-            (u32::from(Ipv4Addr::new(1, 0, 0, 1)), 1024)
+            (Ipv4Addr::from(r.saddr), r.sport),
+            (Ipv4Addr::new(1, 0, 0, 1), 1024)
         );
-        let r = p.apply(&flow(5000), &t).unwrap();
-        assert_eq!(r.sport, 1025, "next in sequence");
-        let mut own = Pattern::parse(&["1.0.0.1", "1024-1026", "-", "-"], true).unwrap();
-        assert_eq!(
-            own.apply(&flow(1026), &t).unwrap().sport,
-            1026,
-            "own port kept"
-        );
+        assert_eq!(p.rewrite(&flow(5000), &free).unwrap().sport, 1025);
         assert_eq!(p.unparse(), "1.0.0.1 1024-1026 - -");
+        let own = pat(&["1.0.0.1", "1024-1026", "-", "-"]);
+        assert_eq!(
+            own.lock()
+                .unwrap()
+                .rewrite(&flow(1026), &free)
+                .unwrap()
+                .sport,
+            1026
+        );
+        // Every port taken: no mapping.
+        let full = |_: &FlowKey| true;
+        assert!(p.rewrite(&flow(1), &full).is_none());
     }
 
     #[test]
-    fn specs_parse_and_errors_name_the_field() {
-        assert!(matches!(
-            InputSpec::parse("drop", 2, true, false),
-            Ok(InputSpec::Drop)
-        ));
-        assert!(matches!(
-            InputSpec::parse("pass 1", 2, true, false),
-            Ok(InputSpec::Pass(1))
-        ));
-        assert!(matches!(
-            InputSpec::parse("keep 0 1", 2, true, false),
-            Ok(InputSpec::Keep(0, 1))
-        ));
-        assert!(InputSpec::parse("pass 2", 2, true, false).is_err());
-        assert!(InputSpec::parse("pattern 1.0.0.1 x - - 0 1", 2, true, false).is_err());
-        assert!(InputSpec::parse("pattern 1.0.0.1-1.0.0.9 1-9 - - 0 1", 2, true, false).is_err());
-        assert!(InputSpec::parse("pattern 10.0.0.0/24# - 0 1", 2, false, false).is_ok());
-        let p = Pattern::parse(&["10.0.0.0/30", "-"], false).unwrap();
-        assert_eq!(p.unparse(), "10.0.0.1-10.0.0.2 - - -");
+    fn word_forms_and_unparse() {
+        assert_eq!(
+            pat(&["10.0.0.0/30", "-"]).lock().unwrap().unparse(),
+            "10.0.0.1-10.0.0.2 -"
+        );
+        // As Click, a range from port 0 prints as "-".
+        assert_eq!(
+            pat(&["5.0.0.1", "-", "0-65535#"]).lock().unwrap().unparse(),
+            "5.0.0.1 - - -"
+        );
+        assert_eq!(
+            pat(&["-", "-", "10.9.0.1", "80"]).lock().unwrap().unparse(),
+            "- - 10.9.0.1 80"
+        );
+        for bad in [
+            &["1.0.0.1", "x", "-", "-"][..],
+            &["1.0.0.1", "0", "-", "-"],
+            &["1.0.0.1", "1024#", "-", "-"],
+            &["a", "b", "c", "d", "e"],
+        ] {
+            assert!(Pattern::parse(bad, &none).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn specs_parse_and_errors() {
+        let no_mapper = |_: &str| -> Option<Arc<dyn Mapper>> { None };
+        let names = SpecNames {
+            pattern: &none,
+            mapper: &no_mapper,
+        };
+        let p = |t: &str| InputSpec::parse(t, 2, &names);
+        assert!(matches!(p("drop"), Ok(InputSpec::Drop)));
+        assert!(matches!(p("pass 1"), Ok(InputSpec::NoChange(1))));
+        assert!(matches!(p("nochange"), Ok(InputSpec::NoChange(0))));
+        assert!(matches!(p("keep 0 1"), Ok(InputSpec::Keep(0, 1))));
+        assert_eq!(
+            p("pattern 1.0.0.1 1024-65535# - - 0 1").unwrap().unparse(),
+            "1.0.0.1 1024-65535 - -"
+        );
+        for bad in [
+            "pass 2",
+            "drop 1",
+            "keep 0",
+            "pattern 1.0.0.1 x - - 0 1",
+            "pattern 0 1",
+            "nosuch",
+            "",
+        ] {
+            assert!(p(bad).is_err(), "{bad}");
+        }
     }
 }

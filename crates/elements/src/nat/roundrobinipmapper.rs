@@ -24,14 +24,14 @@
 //! lb :: IPRewriter(rr, drop);
 //! ```
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use clickconf::args::Args;
 use engine::{BuildContext, ConfigError, Element, ElementSpec};
 
-use super::pattern::{Mapper, Pattern, SharedPattern};
-use super::rewriter::PublishedMapper;
+use super::flow::FlowKey;
+use super::pattern::{Mapper, Pattern, SharedPattern, parse_outputs};
+use super::rewriter::{NamedPatterns, PublishedMapper};
 
 pub const SPEC: ElementSpec = ElementSpec {
     class: "RoundRobinIPMapper",
@@ -45,18 +45,38 @@ pub const SPEC: ElementSpec = ElementSpec {
 };
 
 struct RoundRobin {
-    patterns: Vec<(SharedPattern, usize, usize)>,
-    next: AtomicUsize,
+    patterns: Vec<(SharedPattern, u32, u32)>,
+    last: Mutex<usize>,
 }
 
 impl Mapper for RoundRobin {
-    fn choose(&self) -> Option<(SharedPattern, usize, usize)> {
+    fn rewrite(
+        &self,
+        flowid: &FlowKey,
+        taken: &dyn Fn(&FlowKey) -> bool,
+    ) -> Option<(FlowKey, u32, u32)> {
         let n = self.patterns.len();
-        if n == 0 {
-            return None;
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        for _ in 0..n {
+            let (pattern, f, r) = &self.patterns[*last % n];
+            *last = (*last + 1) % n;
+            let got = pattern
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .rewrite(flowid, taken);
+            if let Some(rw) = got {
+                return Some((rw, *f, *r));
+            }
         }
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % n;
-        self.patterns.get(i).cloned()
+        None
+    }
+
+    fn max_output(&self) -> u32 {
+        self.patterns
+            .iter()
+            .map(|p| p.1.max(p.2))
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -69,31 +89,34 @@ impl Element for RoundRobinIPMapper {
 }
 
 fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
+    let named = |name: &str| {
+        cx.shared
+            .all::<NamedPatterns>()
+            .into_iter()
+            .find_map(|(_, p)| p.0.get(name).cloned())
+    };
     let mut patterns = Vec::new();
-    let mut max_output = 0;
     for arg in args.rest() {
         let bad = |message: String| crate::util::arg_error(&arg, message);
         let words: Vec<&str> = arg.text.split_ascii_whitespace().collect();
-        if words.len() != 6 {
-            return Err(bad("expected SADDR SPORT DADDR DPORT FOUT ROUT".into()));
+        if words.len() <= 2 {
+            return Err(bad(
+                "syntax error, expected 'PATTERN FOUTPUT ROUTPUT'".into()
+            ));
         }
-        let pattern = Pattern::parse(&words[..4], true).map_err(bad)?;
-        let out = |w: &str| {
-            w.parse::<usize>()
-                .map_err(|_| bad(format!("'{w}': expected an output port")))
-        };
-        let (f, r) = (out(words[4])?, out(words[5])?);
-        max_output = max_output.max(f).max(r);
-        patterns.push((Arc::new(Mutex::new(pattern)), f, r));
+        let (fields, outs) = words.split_at(words.len() - 2);
+        let pattern = Pattern::parse(fields, &named).map_err(bad)?;
+        let (f, r) = parse_outputs(outs, usize::MAX).map_err(bad)?;
+        patterns.push((pattern, f, r));
     }
     if patterns.is_empty() {
-        return Err(ConfigError::msg("no patterns"));
+        return Err(ConfigError::msg("no patterns given"));
     }
     let mapper: Arc<dyn Mapper> = Arc::new(RoundRobin {
         patterns,
-        next: AtomicUsize::new(0),
+        last: Mutex::new(0),
     });
     cx.shared
-        .publish(&cx.name, Arc::new(PublishedMapper { mapper, max_output }));
+        .publish(&cx.name, Arc::new(PublishedMapper(mapper)));
     Ok(Box::new(RoundRobinIPMapper))
 }
