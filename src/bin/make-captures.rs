@@ -1198,6 +1198,122 @@ fn nat_frames() -> Vec<Frame> {
     frames.into_iter().map(Frame::whole).collect()
 }
 
+/// Both directions of TCP, UDP and ICMP echo through a NAT whose public
+/// address is 1.0.0.1 (TCP/UDP ports from 1024 in sequence, echo IDs from
+/// 1000 in sequence), for `nat-mixed.pcap`: a UDP flow that becomes
+/// "streaming" (three packets, a reply among them), a TCP connection with
+/// data both ways closed by FINs, one reset, pings from two hosts with the
+/// same ID and their replies, ICMP errors quoting a UDP, a TCP and an echo
+/// packet, a UDP datagram without checksum, a later fragment, a GRE
+/// packet, a truncated TCP header, and an unsolicited packet from outside.
+fn nat_mixed_frames() -> Vec<Frame> {
+    const PUBLIC: [u8; 4] = [1, 0, 0, 1];
+    const DNS: [u8; 4] = [8, 8, 8, 8];
+    const NTP: [u8; 4] = [8, 8, 4, 4];
+    const WEB: [u8; 4] = [93, 184, 216, 34];
+    const ROUTER: [u8; 4] = [5, 5, 5, 5];
+    const IP_C: [u8; 4] = [10, 0, 0, 3];
+    let v4 = V4::new;
+    let frame = |ip: Vec<u8>| pad60(eth4(MAC_B, MAC_A, &ip));
+    let udp = |s: [u8; 4], sp, d: [u8; 4], dp, data: &[u8]| {
+        frame(ipv4(v4(s, d, PROTO_UDP), &udp4(s, d, sp, dp, data)))
+    };
+    let tcp = |s: [u8; 4], d: [u8; 4], (sport, dport): (u16, u16), flags, (seq, ack): (u32, u32), data: &[u8]| {
+        let seg = Tcp {
+            sport,
+            dport,
+            seq,
+            ack,
+            flags,
+            window: 29200,
+        };
+        frame(ipv4(v4(s, d, PROTO_TCP), &tcp4(s, d, seg, &[], data)))
+    };
+    let ping = |s: [u8; 4], d: [u8; 4], kind, id, seq| {
+        frame(ipv4(v4(s, d, PROTO_ICMP), &echo(kind, id, seq, b"ping data")))
+    };
+    let error = |from: [u8; 4], kind, code, quoted: Vec<u8>| {
+        let q = &quoted[..quoted.len().min(28)];
+        frame(ipv4(v4(from, PUBLIC, PROTO_ICMP), &icmp(kind, code, [0; 4], q)))
+    };
+    let mut frames = vec![
+        udp(IP_A, 5000, DNS, 53, b"query 1"),
+        udp(DNS, 53, PUBLIC, 1024, b"answer 1"),
+        udp(IP_A, 5000, DNS, 53, b"query 2"),
+        tcp(IP_B, WEB, (40000, 80), SYN, (100, 0), &[]),
+        tcp(WEB, PUBLIC, (80, 1025), SYN | ACK, (900, 101), &[]),
+        tcp(IP_B, WEB, (40000, 80), ACK | PSH, (101, 901), b"GET / HTTP/1.0\r\n\r\n"),
+        tcp(WEB, PUBLIC, (80, 1025), ACK | PSH, (901, 119), b"HTTP/1.0 200 OK\r\n\r\nhello"),
+        tcp(IP_B, WEB, (40000, 80), FIN | ACK, (119, 925), &[]),
+        tcp(WEB, PUBLIC, (80, 1025), FIN | ACK, (925, 120), &[]),
+        tcp(IP_C, WEB, (41000, 443), SYN, (7, 0), &[]),
+        tcp(WEB, PUBLIC, (443, 1026), RST | ACK, (0, 8), &[]),
+        ping(IP_A, DNS, 8, 0x1234, 1),
+        ping(DNS, PUBLIC, 0, 1000, 1),
+        ping(IP_B, DNS, 8, 0x1234, 1),
+        ping(DNS, PUBLIC, 0, 1001, 1),
+        ping(IP_A, DNS, 8, 0x1234, 2),
+        error(
+            DNS,
+            3,
+            3,
+            ipv4(v4(PUBLIC, DNS, PROTO_UDP), &udp4(PUBLIC, DNS, 1024, 53, b"query 1")),
+        ),
+        error(
+            ROUTER,
+            11,
+            0,
+            ipv4(
+                v4(PUBLIC, WEB, PROTO_TCP),
+                &tcp4(
+                    PUBLIC,
+                    WEB,
+                    Tcp {
+                        sport: 1025,
+                        dport: 80,
+                        seq: 101,
+                        ack: 901,
+                        flags: ACK,
+                        window: 29200,
+                    },
+                    &[],
+                    &[],
+                ),
+            ),
+        ),
+        error(
+            DNS,
+            3,
+            1,
+            ipv4(v4(PUBLIC, DNS, PROTO_ICMP), &echo(8, 1000, 1, b"ping data")),
+        ),
+        error(
+            DNS,
+            3,
+            3,
+            ipv4(v4(PUBLIC, DNS, PROTO_UDP), &udp4(PUBLIC, DNS, 4444, 53, b"nobody")),
+        ),
+    ];
+    // UDP without a checksum.
+    frames.push(frame(ipv4(v4(IP_C, NTP, PROTO_UDP), &udp_raw(7000, 123, b"time?"))));
+    frames.push(udp(NTP, 123, PUBLIC, 1027, b"time!"));
+    // A later fragment of a UDP datagram.
+    frames.push(frame(ipv4(
+        V4 {
+            frag: 0x0003,
+            ..v4(IP_A, DNS, PROTO_UDP)
+        },
+        b"fragment tail",
+    )));
+    // GRE, which the TCP/UDP rewriters do not handle.
+    frames.push(frame(ipv4(v4(IP_A, DNS, 47), &[0, 0, 0x08, 0, 1, 2, 3, 4])));
+    // A TCP header cut after 12 bytes.
+    let cut = tcp(IP_C, WEB, (42000, 80), SYN, (1, 0), &[]);
+    frames.push(cut[..14 + 20 + 12].to_vec());
+    frames.push(udp([9, 9, 9, 9], 80, PUBLIC, 5555, b"unsolicited"));
+    frames.into_iter().map(Frame::whole).collect()
+}
+
 /// IP-in-IP packets from the remote tunnel end 198.51.100.7 to the local
 /// one 192.0.2.1 (`configs/tunnel.click`), carrying the IPv4 packets of
 /// `mixed.pcap`, and one from another source, for `tunnel-ipip.pcap`.
@@ -1336,6 +1452,13 @@ fn write_captures(dir: &Path) -> io::Result<Vec<PathBuf>> {
     write_pcap(
         &out("nat-flows.pcap"),
         &nat_frames(),
+        linktype::ETHERNET,
+        ByteOrder::Little,
+        false,
+    )?;
+    write_pcap(
+        &out("nat-mixed.pcap"),
+        &nat_mixed_frames(),
         linktype::ETHERNET,
         ByteOrder::Little,
         false,

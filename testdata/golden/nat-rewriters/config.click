@@ -5,7 +5,8 @@
 // (source addresses from a range, replies by destination),
 // IPAddrPairRewriter, ICMPPingRewriter (no ICMP echo in the capture, so
 // all dropped), and IPRewriter with a RoundRobinIPMapper sending flows to
-// two servers in turn.
+// two servers in turn. The handlers include every table, in the order
+// Click lists it.
 IPRewriterPatterns(napt 1.0.0.1 2000-2999# - -);
 rr :: RoundRobinIPMapper(- - 10.9.0.1 - 0 1, - - 10.9.0.2 - 0 1);
 FromDump(@IN@/nat-flows.pcap, STOP true, BURST 1)

@@ -1,4 +1,4 @@
-//! ICMPPingRewriter — rewrites ICMP echo requests and their replies.
+//! ICMPPingRewriter — rewrites ICMP echo requests and replies.
 //!
 //! ## Synopsis
 //! `ICMPPingRewriter(INPUTSPEC_0, ..., INPUTSPEC_N-1 [, keywords])`
@@ -7,71 +7,90 @@
 //! One input per INPUTSPEC, any number of outputs; push.
 //!
 //! ## Description
-//! Handles ICMP echo requests (which start flows) and echo replies; the echo ID plays the port's part, by flow. A packet of a flow in the table is rewritten
-//! as its mapping says (addresses and ports, with the IP and transport
-//! checksums updated incrementally) and leaves by the mapping's output;
-//! this holds for both directions of the flow, the reply direction being
-//! recognised by the rewritten addresses and ports. A packet of no known
-//! flow is handled by the INPUTSPEC of the input it arrived on:
+//! NAT for pings: an echo request of no known mapping gets one from its
+//! input's spec, which changes its addresses and identifier (the ICMP
+//! form of a pattern, `SADDR DADDR ID`, varies the identifier:
+//! `pattern 1.0.0.1 - 0-65535# 0 1`); echo replies to the rewritten
+//! request are rewritten back. The IP and ICMP checksums are updated.
+//! Echo replies of no mapping are dropped (reason `no_mapping`) unless the
+//! input spec is `pass`. Table lines read `(SA, DA, ID) => (SA', DA', ID')
+//! [*FOUT ROUT] iINPUT expSECS`; as in Click, the reply direction's IDs
+//! show with 256 added (Click adds 1 to the identifier in network byte
+//! order).
 //!
-//! - `drop` (or `discard`): dropped (reason `no_mapping`).
-//! - `pass OUT` (or `passthrough`, `nochange`): sent to OUT unchanged,
-//!   no mapping made.
+//! A packet of no known flow is handled by the INPUTSPEC of the input it
+//! arrived on (one INPUTSPEC per input):
+//!
+//! - `drop` or `discard`: dropped (reason `no_mapping`).
+//! - `pass OUT` (also `passthrough`, `nochange`; OUT defaults to 0): sent
+//!   to OUT unchanged, no mapping made.
 //! - `keep FOUT ROUT`: a mapping that changes nothing; the flow leaves by
 //!   FOUT, its replies by ROUT.
-//! - `pattern SADDR DADDR IDRANGE FOUT ROUT`: a mapping that changes the given fields
-//!   (`-` keeps one). One field may vary over a range: the source port
-//!   (`1024-65535`) or the source address (`A1-A2`, or `A/LEN` without the
-//!   network and broadcast addresses). With a `#` suffix values are taken
-//!   in sequence; with `?` from a random place; with no suffix the flow's
-//!   own value is used if it is in range and free, else one from a random
-//!   place. A value is free if no flow's reply direction uses it. No free value, or a full table, drops the packet
-//!   (reason `mapping_failed`) and counts a mapping failure.
-//! - `pattern NAME FOUT ROUT`: a pattern defined by `IPRewriterPatterns`.
-//! - `MAPPER`: the name of a `RoundRobinIPMapper`, which picks a pattern.
+//! - `pattern PATTERN FOUT ROUT`: a mapping made by PATTERN (below).
+//! - `pattern NAME FOUT ROUT`: a pattern named in `IPRewriterPatterns`.
+//! - `MAPPER`: the name of a mapper element (`RoundRobinIPMapper`), which
+//!   makes the mapping and picks the outputs.
 //!
-//! Packets the class cannot rewrite (other protocols, later fragments,
-//! truncated headers) take their input's `pass` if it has one and are
-//! dropped otherwise (reason `not_rewritable`). The packet's network
-//! header annotation must be set. With DST_ANNO true (the default) the
-//! destination-IP annotation is set to the rewritten destination.
+//! PATTERN is `SADDR SPORT DADDR DPORT`, `SADDR DADDR`, or (the ICMP form)
+//! `SADDR DADDR ID`; `-` leaves a field as the packet has it. One field
+//! may vary: the source port (`1024-65535`) when ports are given, else
+//! the source address (`A1-A2`, or `PREFIX/LEN` without the network and
+//! broadcast addresses). The value is one no mapping's reply uses yet:
+//! with a `#` suffix the next in sequence, with `?` one from a random
+//! place, with no suffix the packet's own source port if it is in range
+//! and free, else one from a random place. No free value drops the packet
+//! (reason `mapping_failed`) and counts a mapping failure.
 //!
-//! Mappings expire after a time without packets: TCP_TIMEOUT (default
-//! 24 h), TCP_DONE_TIMEOUT once a FIN or RST has been seen (default 4
-//! min), UDP_TIMEOUT (default TIMEOUT, 5 min); the address and ICMP
-//! rewriters use TIMEOUT. The table holds at most MAPPING_CAPACITY flows
-//! (default 1,048,576); expired flows are reclaimed as time passes.
+//! Other packets (not ICMP echo or echo reply, later fragments, fewer
+//! than 6 ICMP bytes) go to the input's `pass` output if it has one and
+//! are dropped otherwise (reason `not_rewritable`). The network header
+//! annotation must be set. DST_ANNO as IPRewriter.
+//!
+//! A mapping lives while packets use it. After a packet it is guaranteed
+//! for GUARANTEE; after that it is best effort and expires its timeout
+//! (below) after its last packet. Expired mappings are removed every REAP_INTERVAL
+//! (checked when packets or handler calls arrive). The table holds at most
+//! MAPPING_CAPACITY mappings: a new flow beyond it removes the best-effort
+//! mapping that expires first, or, when every mapping is still
+//! guaranteed, is dropped (reason `mapping_failed`) and counted in
+//! `mapping_failures`.
+//!
+//! Mappings time out TIMEOUT (5 min) after their last packet.
 //!
 //! ## Arguments
 //! - `INPUTSPEC_i`: one per input.
-//! - `TIMEOUT`, `TCP_TIMEOUT`, `TCP_DONE_TIMEOUT`, `UDP_TIMEOUT`: as above.
-//! - `TCP_NODATA_TIMEOUT`, `TCP_GUARANTEE`, `UDP_GUARANTEE`, `GUARANTEE`,
-//!   `REAP_INTERVAL`, `UDP_STREAMING_TIMEOUT`: accepted, not used.
-//! - `MAPPING_CAPACITY`: the most flows kept.
-//! - `DST_ANNO` (default true): set the destination-IP annotation.
+//! - `TIMEOUT` (default 5 min): above.
+//! - `DST_ANNO` (default true).
+//! - `GUARANTEE` (default 5 s): see above.
+//! - `REAP_INTERVAL` (default 15 min; `REAP_TIME` is the old name).
+//! - `MAPPING_CAPACITY` (or `CAPACITY`; default 2147483647).
+//! - `REPLY_ANNO`: a one-byte annotation; reply packets get the value it
+//!   had on the flow's first packet.
 //!
 //! ## Handlers
-//! - `table` (read), and for IPRewriter `tcp_table`, `udp_table`: every
-//!   mapping, a line per direction in Click's notation:
-//!   `(SA, SP, DA, DP) => (SA', SP', DA', DP') [*FOUT ROUT] iINPUT expSECONDS`,
-//!   the `*` marking the direction of the line.
-//! - `table_size`, `nmappings`, `size` (read): flows in the table.
-//! - `mapping_failures` (read): new flows that could not be mapped.
-//! - `capacity` (read/write): MAPPING_CAPACITY.
-//! - `patterns` (read): the input specs. `clear` (write): forget every
-//!   mapping.
+//! - `table` (read; old name `mappings`): the mappings in Click's order.
+//! - `table_size`, `nmappings` (read): mappings made by this element.
+//!   `size` (read): mappings in the table.
+//! - `mapping_failures` (read): flows that got no mapping.
+//! - `patterns` (read): each input's spec in Click's form (`<drop>`,
+//!   `<nochange>`, `<keep>`, the pattern, `<mapper>`), with the mappings
+//!   it made in brackets. `pattern0` … `pattern7` (read/write): one
+//!   input's; writing a new spec removes the mappings that input made.
+//! - `capacity` (read/write): MAPPING_CAPACITY. `clear` (write): removes
+//!   every mapping.
 //!
 //! ## Differences from Click
-//! - The guarantee timeouts are not implemented: when the table is full,
-//!   new flows fail rather than displacing old ones past their guarantee.
-//! - MAPPING_CAPACITY is a number; Click also accepts another rewriter's
-//!   name to share its capacity.
-//! - Lines of `table` come in the order flows were made (Click's come in
-//!   hash order).
+//! - Expired mappings are removed when a packet or handler call finds the
+//!   reap interval over, not by a timer.
+//! - MAPPING_CAPACITY naming another rewriter (to share one capacity) is
+//!   not supported; it is an error.
+//! - The read-with-parameter `lookup` handlers are not provided (the
+//!   engine's handlers take no parameters); `pattern` handlers exist for
+//!   inputs 0 to 7.
 //!
 //! ## Example
 //! ```text
-//! ICMPPingRewriter(pattern 1.0.0.1 - 0-65535# 0 1, drop);
+//! ping :: ICMPPingRewriter(pattern 1.0.0.1 - 0-65535# 0 1, drop);
 //! ```
 
 use clickconf::args::Args;

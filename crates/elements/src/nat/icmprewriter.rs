@@ -1,36 +1,52 @@
-//! ICMPRewriter — translates ICMP error messages about rewritten flows.
+//! ICMPRewriter — translates ICMP errors about rewritten flows.
 //!
 //! ## Synopsis
-//! `ICMPRewriter(MAPS [, DST_ANNO])`
+//! `ICMPRewriter(MAPS [, DST_ANNO, REPLY_ANNO])`
 //!
 //! ## Ports
-//! 1 input, 1 or 2 outputs; push.
+//! 1 input, any number of outputs; push.
 //!
 //! ## Description
-//! An ICMP error (unreachable, source quench, redirect, time exceeded,
-//! parameter problem) quotes the start of the packet that caused it. When
-//! that packet belongs to a flow of one of the rewriters named in MAPS
-//! (IPRewriter, TCPRewriter, UDPRewriter, ICMPPingRewriter,
-//! IPAddrRewriter…), the error is translated as the flow's packets are:
-//! the quoted packet's addresses and ports are rewritten (with its IP and,
-//! if quoted, UDP checksums), the error's destination becomes the quoted
-//! packet's new source, and the ICMP and IP checksums are updated. So the
-//! host behind a NAT gets the errors meant for it (RFC 5508 section 7).
-//! Translated errors leave on output 0; other packets on output 1 if it
-//! is connected, else are dropped (reason `no_mapping`). The network
+//! An ICMP error (destination unreachable, time exceeded, parameter
+//! problem, source quench, redirect) quotes the start of the packet that
+//! caused it. When that packet belongs to a mapping of one of the
+//! rewriters in MAPS (IPRewriter, TCPRewriter, UDPRewriter,
+//! ICMPPingRewriter, IPAddrRewriter, IPAddrPairRewriter), the error is
+//! translated the way the mapping translates its flow's replies: the
+//! quoted packet's addresses and ports (or echo identifier) are rewritten
+//! with its IP and transport checksums, the error's destination becomes
+//! the quoted packet's new source when it was the old one, and the ICMP
+//! and IP checksums are updated incrementally, as Click does. So a host
+//! behind a NAT gets the errors meant for it (RFC 5508 section 7).
+//!
+//! MAPS is a space-separated list of rewriter names, tried in order. A
+//! name may carry a port offset, `NAME:OFFSET`: errors translated with
+//! its mappings leave on output OFFSET + the mapping's output for the
+//! direction; otherwise they leave on output 0. Errors about no mapping,
+//! and ICMP messages that are not errors, are dropped (reason
+//! `no_mapping`); packets that are not ICMP are dropped (reason
+//! `not_icmp`). The mappings' timeouts are not refreshed. The network
 //! header annotation must be set.
 //!
 //! ## Arguments
-//! - `MAPS`: names of rewriter elements, space separated.
-//! - `DST_ANNO` (default true): set the destination-IP annotation.
+//! - `MAPS`: rewriter element names, space separated.
+//! - `DST_ANNO` (default true): set the destination-IP annotation to the
+//!   new destination.
+//! - `REPLY_ANNO`: a one-byte annotation given, on errors about a reply,
+//!   the value the mapping's rewriter recorded.
 //!
 //! ## Differences from Click
-//! - None known.
+//! - With IPAddrRewriter and IPAddrPairRewriter maps only the quoted
+//!   addresses change (Click 2.1 writes zeros into the quoted packet's
+//!   ports and one of its addresses).
+//! - As Click 2.1's code does (its manual says output 1), unmatched
+//!   packets are dropped.
 //!
 //! ## Example
 //! ```text
 //! nat :: IPRewriter(pattern 1.0.0.1 1024-65535# - - 0 1, drop);
-//! icmp_errors -> ICMPRewriter(nat) -> ...
+//! ping :: ICMPPingRewriter(pattern 1.0.0.1 - 0-65535# 0 1, drop);
+//! icmp_errors -> ICMPRewriter(nat ping) -> ...
 //! ```
 
 use std::net::Ipv4Addr;
@@ -207,9 +223,10 @@ fn translate(
     let mut n = 5;
     if use_transport {
         if enc_p == 1 {
+            // The echo's identifier is the mapping's (reversed) port.
             old_hw[5] = word(ip, t_at + 4);
-            new_hw[5] = new_dport;
-            ip[t_at + 4..t_at + 6].copy_from_slice(&new_dport.to_be_bytes());
+            new_hw[5] = new_sport;
+            ip[t_at + 4..t_at + 6].copy_from_slice(&new_sport.to_be_bytes());
             old_hw[6] = word(ip, t_at + 2);
             let mut c = click_update(old_hw[6], old_hw[5], new_hw[5]);
             if c == 0
@@ -282,7 +299,7 @@ impl ICMPRewriter {
                 }
                 out.emit(port, p);
             }
-            None if self.noutputs > 1 => out.emit(1, p),
+            // Click's manual says output 1; Click 2.1 drops them.
             None => out.drop(p, NO_MAPPING),
         }
     }

@@ -503,6 +503,10 @@ impl Rewriter {
             flow_proto,
             self.tkind(proto),
         );
+        if self.class == Class::IcmpPing {
+            // Click's ICMP flows: the checksum delta covers the ID only.
+            flow.port_delta = super::flow::click_update(0, k.key.sport, rewritten.sport);
+        }
         if let Some(at) = self.reply_anno {
             flow.reply_anno = p.anno().get::<1>(at).map_or(0, |b| b[0]);
         }
