@@ -1218,7 +1218,12 @@ fn nat_mixed_frames() -> Vec<Frame> {
     let udp = |s: [u8; 4], sp, d: [u8; 4], dp, data: &[u8]| {
         frame(ipv4(v4(s, d, PROTO_UDP), &udp4(s, d, sp, dp, data)))
     };
-    let tcp = |s: [u8; 4], d: [u8; 4], (sport, dport): (u16, u16), flags, (seq, ack): (u32, u32), data: &[u8]| {
+    let tcp = |s: [u8; 4],
+               d: [u8; 4],
+               (sport, dport): (u16, u16),
+               flags,
+               (seq, ack): (u32, u32),
+               data: &[u8]| {
         let seg = Tcp {
             sport,
             dport,
@@ -1230,11 +1235,17 @@ fn nat_mixed_frames() -> Vec<Frame> {
         frame(ipv4(v4(s, d, PROTO_TCP), &tcp4(s, d, seg, &[], data)))
     };
     let ping = |s: [u8; 4], d: [u8; 4], kind, id, seq| {
-        frame(ipv4(v4(s, d, PROTO_ICMP), &echo(kind, id, seq, b"ping data")))
+        frame(ipv4(
+            v4(s, d, PROTO_ICMP),
+            &echo(kind, id, seq, b"ping data"),
+        ))
     };
     let error = |from: [u8; 4], kind, code, quoted: Vec<u8>| {
         let q = &quoted[..quoted.len().min(28)];
-        frame(ipv4(v4(from, PUBLIC, PROTO_ICMP), &icmp(kind, code, [0; 4], q)))
+        frame(ipv4(
+            v4(from, PUBLIC, PROTO_ICMP),
+            &icmp(kind, code, [0; 4], q),
+        ))
     };
     let mut frames = vec![
         udp(IP_A, 5000, DNS, 53, b"query 1"),
@@ -1242,8 +1253,22 @@ fn nat_mixed_frames() -> Vec<Frame> {
         udp(IP_A, 5000, DNS, 53, b"query 2"),
         tcp(IP_B, WEB, (40000, 80), SYN, (100, 0), &[]),
         tcp(WEB, PUBLIC, (80, 1025), SYN | ACK, (900, 101), &[]),
-        tcp(IP_B, WEB, (40000, 80), ACK | PSH, (101, 901), b"GET / HTTP/1.0\r\n\r\n"),
-        tcp(WEB, PUBLIC, (80, 1025), ACK | PSH, (901, 119), b"HTTP/1.0 200 OK\r\n\r\nhello"),
+        tcp(
+            IP_B,
+            WEB,
+            (40000, 80),
+            ACK | PSH,
+            (101, 901),
+            b"GET / HTTP/1.0\r\n\r\n",
+        ),
+        tcp(
+            WEB,
+            PUBLIC,
+            (80, 1025),
+            ACK | PSH,
+            (901, 119),
+            b"HTTP/1.0 200 OK\r\n\r\nhello",
+        ),
         tcp(IP_B, WEB, (40000, 80), FIN | ACK, (119, 925), &[]),
         tcp(WEB, PUBLIC, (80, 1025), FIN | ACK, (925, 120), &[]),
         tcp(IP_C, WEB, (41000, 443), SYN, (7, 0), &[]),
@@ -1257,7 +1282,10 @@ fn nat_mixed_frames() -> Vec<Frame> {
             DNS,
             3,
             3,
-            ipv4(v4(PUBLIC, DNS, PROTO_UDP), &udp4(PUBLIC, DNS, 1024, 53, b"query 1")),
+            ipv4(
+                v4(PUBLIC, DNS, PROTO_UDP),
+                &udp4(PUBLIC, DNS, 1024, 53, b"query 1"),
+            ),
         ),
         error(
             ROUTER,
@@ -1291,11 +1319,17 @@ fn nat_mixed_frames() -> Vec<Frame> {
             DNS,
             3,
             3,
-            ipv4(v4(PUBLIC, DNS, PROTO_UDP), &udp4(PUBLIC, DNS, 4444, 53, b"nobody")),
+            ipv4(
+                v4(PUBLIC, DNS, PROTO_UDP),
+                &udp4(PUBLIC, DNS, 4444, 53, b"nobody"),
+            ),
         ),
     ];
     // UDP without a checksum.
-    frames.push(frame(ipv4(v4(IP_C, NTP, PROTO_UDP), &udp_raw(7000, 123, b"time?"))));
+    frames.push(frame(ipv4(
+        v4(IP_C, NTP, PROTO_UDP),
+        &udp_raw(7000, 123, b"time?"),
+    )));
     frames.push(udp(NTP, 123, PUBLIC, 1027, b"time!"));
     // A later fragment of a UDP datagram.
     frames.push(frame(ipv4(
@@ -1311,6 +1345,63 @@ fn nat_mixed_frames() -> Vec<Frame> {
     let cut = tcp(IP_C, WEB, (42000, 80), SYN, (1, 0), &[]);
     frames.push(cut[..14 + 20 + 12].to_vec());
     frames.push(udp([9, 9, 9, 9], 80, PUBLIC, 5555, b"unsolicited"));
+    frames.into_iter().map(Frame::whole).collect()
+}
+
+/// What the inside interface of `configs/cgnat.click` receives, for
+/// `nat-cgnat-inside.pcap`: ARP replies from two subscribers (learned),
+/// two subscribers punching holes to each other's public endpoint (the
+/// first packet is refused, the next ones are hairpinned both ways), and
+/// TCP, UDP and ping flows to a server outside from the three port blocks.
+fn nat_cgnat_inside_frames() -> Vec<Frame> {
+    const NAT_MAC: Mac = [0x02, 0, 0, 0, 0x10, 0x01];
+    const NAT_IN: [u8; 4] = [100, 64, 0, 254];
+    const PUB: [u8; 4] = [198, 51, 100, 1];
+    const SERVER: [u8; 4] = [198, 51, 100, 2];
+    const S1: [u8; 4] = [100, 64, 0, 1];
+    const S2: [u8; 4] = [100, 64, 0, 2];
+    const S3: [u8; 4] = [100, 64, 0, 7];
+    const M1: Mac = [0x02, 0, 0, 0, 0x30, 0x01];
+    const M2: Mac = [0x02, 0, 0, 0, 0x30, 0x02];
+    const M3: Mac = [0x02, 0, 0, 0, 0x30, 0x07];
+    let v4 = V4::new;
+    let ip = |mac: Mac, p: Vec<u8>| pad60(eth4(NAT_MAC, mac, &p));
+    let udp = |mac, s: [u8; 4], sp, d: [u8; 4], dp, data: &[u8]| {
+        ip(mac, ipv4(v4(s, d, PROTO_UDP), &udp4(s, d, sp, dp, data)))
+    };
+    let frames = vec![
+        pad60(ether(NAT_MAC, M1, 0x0806, &arp(2, M1, S1, NAT_MAC, NAT_IN))),
+        pad60(ether(NAT_MAC, M2, 0x0806, &arp(2, M2, S2, NAT_MAC, NAT_IN))),
+        udp(M2, S2, 20000, PUB, 5000, b"punch from 2"),
+        udp(M1, S1, 5000, PUB, 20000, b"punch from 1"),
+        udp(M2, S2, 20000, PUB, 5000, b"hello 1"),
+        ip(
+            M1,
+            ipv4(
+                v4(S1, SERVER, PROTO_TCP),
+                &tcp4(
+                    S1,
+                    SERVER,
+                    Tcp {
+                        sport: 6000,
+                        dport: 80,
+                        seq: 1,
+                        ack: 0,
+                        flags: SYN,
+                        window: 29200,
+                    },
+                    &[],
+                    &[],
+                ),
+            ),
+        ),
+        ip(
+            M1,
+            ipv4(v4(S1, SERVER, PROTO_ICMP), &echo(8, 0x99, 1, b"server?")),
+        ),
+        udp(M2, S2, 33000, SERVER, 53, b"query"),
+        udp(M3, S3, 40000, SERVER, 53, b"query"),
+    ];
     frames.into_iter().map(Frame::whole).collect()
 }
 
@@ -1459,6 +1550,13 @@ fn write_captures(dir: &Path) -> io::Result<Vec<PathBuf>> {
     write_pcap(
         &out("nat-mixed.pcap"),
         &nat_mixed_frames(),
+        linktype::ETHERNET,
+        ByteOrder::Little,
+        false,
+    )?;
+    write_pcap(
+        &out("nat-cgnat-inside.pcap"),
+        &nat_cgnat_inside_frames(),
         linktype::ETHERNET,
         ByteOrder::Little,
         false,
