@@ -192,8 +192,15 @@ fn subscriber_reaches_server_through_the_cgnat() {
         printed.contains("(100.64.0.1, ") && printed.contains("=> (198.51.100.1, "),
         "nat.table should list the subscriber's mappings (first line {table:?}):\n{printed}"
     );
+    // The whole value: lines up to the blank line after the name.
+    let pings = printed
+        .split("ping.table:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .unwrap_or("");
     assert!(
-        printed.contains("ping.table:\n(100.64.0.1, "),
+        pings.contains("(100.64.0.1, 198.51.100.2, ")
+            && pings.contains("=> (198.51.100.1, 198.51.100.2, "),
         "ping.table should list the echo mapping:\n{printed}"
     );
 }
