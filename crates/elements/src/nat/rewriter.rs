@@ -823,3 +823,147 @@ pub fn find_for_error(
         Class::IcmpPing => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ip::testing::manual_router;
+    use engine::Router;
+    use packet::{Packet, PacketBatch};
+
+    /// An IPv4 packet of `proto` with ports (no link header), checksums
+    /// valid.
+    fn packet(proto: u8, src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16) -> Packet {
+        let mut p = vec![0u8; 40];
+        p[0] = 0x45;
+        p[3] = 40;
+        p[8] = 64;
+        p[9] = proto;
+        p[12..16].copy_from_slice(&src);
+        p[16..20].copy_from_slice(&dst);
+        let c = packet::checksum::checksum(&p[..20]);
+        p[10..12].copy_from_slice(&c.to_be_bytes());
+        p[20..22].copy_from_slice(&sport.to_be_bytes());
+        p[22..24].copy_from_slice(&dport.to_be_bytes());
+        if proto == 6 {
+            p[32] = 0x50;
+            p[33] = 0x02;
+        } else {
+            p[24..26].copy_from_slice(&20u16.to_be_bytes());
+        }
+        let mut packet = Packet::from_slice(&p).expect("packet");
+        packet.set_network_header(0, 20);
+        packet
+    }
+
+    fn push(r: &Router, input: usize, p: Packet) {
+        let mut b = PacketBatch::new();
+        b.push(p);
+        r.inject(r.find("rw").expect("rw"), input, b);
+    }
+
+    fn read(r: &Router, h: &str) -> String {
+        r.read_handler(h).expect(h)
+    }
+
+    const TWO_WAY: &str =
+        "rw :: IPRewriter(pattern 1.0.0.1 1024-65535# - - 0 1, drop, REPLY_ANNO PAINT);
+        Idle -> rw; Idle -> [1]rw;
+        rw[0] -> out :: Counter -> Discard; rw[1] -> back :: Counter -> Discard;";
+
+    #[test]
+    fn handlers_patterns_capacity_clear() {
+        let (r, _) = manual_router(TWO_WAY, 0);
+        for i in 0..3 {
+            push(&r, 0, packet(17, [10, 0, 0, 1], 5000 + i, [8, 8, 8, 8], 53));
+        }
+        assert_eq!(
+            read(&r, "rw.patterns"),
+            "1.0.0.1 1024-65535 - - [3]\n<drop>\n"
+        );
+        assert_eq!(read(&r, "rw.pattern1"), "<drop>\n");
+        assert_eq!(read(&r, "rw.size"), "3");
+        assert_eq!(read(&r, "rw.capacity"), "2147483647");
+        r.write_handler("rw.capacity", "2").unwrap();
+        assert_eq!(read(&r, "rw.size"), "2");
+        r.write_handler("rw.clear", "").unwrap();
+        assert_eq!(
+            (read(&r, "rw.size"), read(&r, "rw.udp_table")),
+            ("0".into(), String::new())
+        );
+        // A new spec for input 0 removes its mappings.
+        push(&r, 0, packet(17, [10, 0, 0, 1], 6000, [8, 8, 8, 8], 53));
+        r.write_handler("rw.pattern0", "pattern 2.0.0.2 - - - 0 1")
+            .unwrap();
+        assert_eq!(read(&r, "rw.size"), "0");
+        assert_eq!(read(&r, "rw.pattern0"), "2.0.0.2 - - -\n");
+        assert!(r.write_handler("rw.pattern0", "bogus").is_err());
+        assert!(r.read_handler("rw.pattern2").is_err(), "only two inputs");
+    }
+
+    #[test]
+    fn reply_anno_and_both_directions() {
+        let (r, _) = manual_router(TWO_WAY, 0);
+        let mut p = packet(6, [10, 0, 0, 1], 40000, [9, 9, 9, 9], 80);
+        p.anno_mut().set_paint(7);
+        push(&r, 0, p);
+        let table = read(&r, "rw.tcp_table");
+        assert!(
+            table.contains(
+                "(10.0.0.1, 40000, 9.9.9.9, 80) => (1.0.0.1, 1024, 9.9.9.9, 80) [*0 1] i0 exp300"
+            ),
+            "{table}"
+        );
+        push(&r, 1, packet(6, [9, 9, 9, 9], 80, [1, 0, 0, 1], 1024));
+        assert_eq!(read(&r, "back.count"), "1");
+        // An unknown reply is dropped by the `drop` spec.
+        push(&r, 1, packet(6, [9, 9, 9, 9], 80, [1, 0, 0, 1], 1025));
+        assert_eq!(read(&r, "back.count"), "1");
+    }
+
+    #[test]
+    fn udprewriter_shares_one_table_across_protocols() {
+        let text = "rw :: UDPRewriter(pattern 1.0.0.1 1024-65535# - - 0 0); Idle -> rw -> c :: Counter -> Discard;";
+        let (r, _) = manual_router(text, 0);
+        push(&r, 0, packet(17, [10, 0, 0, 1], 5000, [8, 8, 8, 8], 53));
+        push(&r, 0, packet(6, [10, 0, 0, 1], 5000, [8, 8, 8, 8], 53));
+        assert_eq!(read(&r, "rw.size"), "1", "TCP found the UDP mapping");
+        assert_eq!(read(&r, "c.count"), "2");
+    }
+
+    #[test]
+    fn address_rewriters_keep_ports() {
+        let text = "rw :: IPAddrRewriter(pattern 3.0.0.1-3.0.0.2# - 0 1, drop);
+            Idle -> rw; Idle -> [1]rw; rw[0] -> out :: Counter -> Discard; rw[1] -> back :: Counter -> Discard;";
+        let (r, _) = manual_router(text, 0);
+        push(&r, 0, packet(17, [10, 0, 0, 1], 5000, [8, 8, 8, 8], 53));
+        push(&r, 0, packet(47, [10, 0, 0, 2], 0, [8, 8, 8, 8], 0));
+        push(&r, 0, packet(17, [10, 0, 0, 3], 5000, [8, 8, 8, 8], 53));
+        assert_eq!(read(&r, "rw.mapping_failures"), "1", "two addresses only");
+        assert_eq!(
+            read(&r, "rw.table").lines().next(),
+            Some("10.0.0.2 => 3.0.0.2 [*0 1] i0 exp7200")
+        );
+        push(&r, 1, packet(17, [8, 8, 8, 8], 53, [3, 0, 0, 1], 5000));
+        assert_eq!(read(&r, "back.count"), "1");
+        // A pattern that changes ports is refused packet by packet.
+        let text = "rw :: IPAddrRewriter(pattern 3.0.0.1 99 - - 0 0); Idle -> rw -> Discard;";
+        let (r, _) = manual_router(text, 0);
+        push(&r, 0, packet(17, [10, 0, 0, 1], 5000, [8, 8, 8, 8], 53));
+        assert_eq!(read(&r, "rw.size"), "0");
+    }
+
+    #[test]
+    fn configuration_errors() {
+        let reg = crate::registry();
+        for bad in [
+            "rw :: IPRewriter(drop); Idle -> rw; Idle -> [1]rw; rw -> Discard",
+            "rw :: IPRewriter(pattern 1.0.0.1 1-2-3 - - 0 0); Idle -> rw -> Discard",
+            "rw :: IPRewriter(keep 0 1); Idle -> rw -> Discard",
+            "rw :: IPRewriter(nosuch); Idle -> rw -> Discard",
+            "rw :: IPRewriter(drop, MAPPING_CAPACITY other); Idle -> rw -> Discard",
+            "rw :: IPAddrRewriter(drop, TCP_TIMEOUT 5); Idle -> rw -> Discard",
+        ] {
+            assert!(Router::from_text("t", bad, &reg).is_err(), "{bad}");
+        }
+    }
+}
