@@ -100,7 +100,7 @@ fn main() {
     for line in table.lines().filter(|l| l.contains("[*0 1]")) {
         // (10.a.b.c, 20000, 8.8.8.8, 53) => (1.0.0.1, PORT, 8.8.8.8, 53) ...
         let fields: Vec<&str> = line
-            .split(|c: char| c == '(' || c == ')' || c == ',')
+            .split(['(', ')', ','])
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .collect();
