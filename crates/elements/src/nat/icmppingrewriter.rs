@@ -1,4 +1,4 @@
-//! ICMPPingRewriter — rewrites ICMP echo requests and replies.
+//! ICMPPingRewriter — rewrites ICMP echo requests and their replies.
 //!
 //! ## Synopsis
 //! `ICMPPingRewriter(INPUTSPEC_0, ..., INPUTSPEC_N-1 [, keywords])`

@@ -1,4 +1,4 @@
-//! ICMPRewriter — translates ICMP errors about rewritten flows.
+//! ICMPRewriter — translates ICMP error messages about rewritten flows.
 //!
 //! ## Synopsis
 //! `ICMPRewriter(MAPS [, DST_ANNO, REPLY_ANNO])`

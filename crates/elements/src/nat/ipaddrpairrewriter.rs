@@ -1,4 +1,4 @@
-//! IPAddrPairRewriter — rewrites address pairs.
+//! IPAddrPairRewriter — rewrites address pairs (NAT keyed by source and destination).
 //!
 //! ## Synopsis
 //! `IPAddrPairRewriter(INPUTSPEC_0, ..., INPUTSPEC_N-1 [, keywords])`

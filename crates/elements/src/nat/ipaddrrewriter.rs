@@ -1,4 +1,4 @@
-//! IPAddrRewriter — rewrites source addresses (basic NAT).
+//! IPAddrRewriter — rewrites source addresses (basic NAT, no ports).
 //!
 //! ## Synopsis
 //! `IPAddrRewriter(INPUTSPEC_0, ..., INPUTSPEC_N-1 [, keywords])`

@@ -1,21 +1,22 @@
 //! IPRewriterPatterns — names rewrite patterns for the rewriters.
 //!
 //! ## Synopsis
-//! `IPRewriterPatterns(NAME SADDR SPORT DADDR DPORT, ...)`
+//! `IPRewriterPatterns(NAME PATTERN, ...)`
 //!
 //! ## Ports
 //! None.
 //!
 //! ## Description
-//! Defines patterns that any rewriter's input spec can use as `pattern
-//! NAME FOUT ROUT`. Rewriters that use the same name share the pattern,
-//! so sequential (`#`) allocation continues across them. A pattern with
-//! two fields (`NAME SADDR DADDR`) is for the address rewriters. The
-//! element is configured before the rewriters.
+//! Defines patterns that the rewriters' input specs (`pattern NAME FOUT
+//! ROUT`) and mappers can name. PATTERN is `SADDR SPORT DADDR DPORT`,
+//! `SADDR DADDR`, or `SADDR DADDR ID`, as in `yard doc IPRewriter`. Every
+//! user of a name shares one pattern, so sequential (`#`) allocation
+//! continues across them, as in Click. The element is configured before
+//! the rewriters (Click's configure phase for patterns); a name may be
+//! defined once.
 //!
 //! ## Arguments
-//! - `NAME SADDR SPORT DADDR DPORT`: one named pattern (see `yard doc
-//!   IPRewriter` for the fields).
+//! - `NAME PATTERN`: one named pattern per argument.
 //!
 //! ## Differences from Click
 //! - None known.

@@ -1,19 +1,24 @@
 //! RoundRobinIPMapper — hands new flows to rewrite patterns in turn.
 //!
 //! ## Synopsis
-//! `RoundRobinIPMapper(PATTERN_1, ..., PATTERN_N)`
+//! `RoundRobinIPMapper(PATTERN FOUT ROUT, ...)`
 //!
 //! ## Ports
 //! None.
 //!
 //! ## Description
-//! A mapper for the rewriters: an input spec that names this element
-//! gives each new flow to the next PATTERN in turn, for instance to spread
-//! flows over servers. Each PATTERN is `SADDR SPORT DADDR DPORT FOUT ROUT`
-//! (see `yard doc IPRewriter`).
+//! A mapper for the rewriters: an input spec that is this element's name
+//! gives each new flow to the next pattern in turn (for instance to spread
+//! flows over servers), with that pattern's outputs. A pattern that finds
+//! no free port or address is skipped for the next; when none can map the
+//! flow, it is a mapping failure. Each argument is a pattern as in
+//! `yard doc IPRewriter` (`SADDR SPORT DADDR DPORT`, `SADDR DADDR`, or a
+//! name from `IPRewriterPatterns`) followed by the forward and reply
+//! outputs, which must exist on the rewriters that use the mapper. Every
+//! rewriter naming the element shares its turn.
 //!
 //! ## Arguments
-//! - `PATTERN_i`: patterns with their outputs.
+//! - `PATTERN FOUT ROUT`: one or more patterns with their outputs.
 //!
 //! ## Differences from Click
 //! - None known.

@@ -1,4 +1,4 @@
-//! UDPRewriter — rewrites UDP flows (and TCP and DCCP ones alike).
+//! UDPRewriter — rewrites UDP flows.
 //!
 //! ## Synopsis
 //! `UDPRewriter(INPUTSPEC_0, ..., INPUTSPEC_N-1 [, keywords])`
