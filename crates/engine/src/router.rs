@@ -723,6 +723,8 @@ impl Router {
             outputs: &info.outputs,
             wants_task: false,
             shared: &self.shared,
+            graph: &self.infos,
+            index: eid,
         };
         clickconf::args::with_names(self.shared.clone(), || element.initialize(&mut init))
             .map_err(|e| HandlerError::BadValue(e.to_string()))?;
