@@ -151,11 +151,17 @@ impl RateLimit {
         self.bucket.tokens_at(now_ns, self.need())
     }
 
-    /// The `rate` handler's text: a number, or Click's unparsed bandwidth.
+    /// The `rate` handler's text: a number, or a bandwidth as Click prints
+    /// it. As in Click, this is the rate as its bucket arithmetic keeps it
+    /// (tokens per millisecond tick, in units of the capacity), which can
+    /// differ slightly from the rate configured when the capacity is large
+    /// next to the rate (1 byte per second with the default burst reads 0).
     pub(crate) fn rate_text(&self) -> String {
+        let rate = self.bucket.rate();
+        let kept = click_bucket_rate(rate, capacity(self.unit, self.burst, rate));
         match self.unit {
-            Unit::Packets => self.bucket.rate().to_string(),
-            Unit::Bytes => unparse_bandwidth(self.bucket.rate()),
+            Unit::Packets => kept.to_string(),
+            Unit::Bytes => unparse_bandwidth(kept),
         }
     }
 
@@ -188,6 +194,17 @@ fn capacity(unit: Unit, burst: Burst, rate: u64) -> u64 {
     }
     let min = if rate == 0 { 1 } else { rate.div_ceil(1000) };
     tokens.max(1).max(min)
+}
+
+/// The rate Click's `TokenRate` reports for `rate` and `capacity`: tokens
+/// are scaled so the capacity fills 32 bits, and refilled per millisecond.
+fn click_bucket_rate(rate: u64, capacity: u64) -> u64 {
+    if rate == 0 {
+        return 0;
+    }
+    let scale = u128::from(u32::MAX) / u128::from(capacity.clamp(1, u64::from(u32::MAX)));
+    let per_tick = (u128::from(rate) * scale / 1000).max(1);
+    ((per_tick / 2 + per_tick * 1000) / scale).min(u128::from(u32::MAX)) as u64
 }
 
 /// A bandwidth in bytes per second as Click prints one (`BandwidthArg::
@@ -298,5 +315,15 @@ mod tests {
         assert_eq!(u(1), "0.008kbps");
         assert_eq!(u(125_000_000), "1Gbps");
         assert_eq!(u(0x2000_0000), "536.870912MBps");
+    }
+
+    #[test]
+    fn reported_rates_follow_clicks_bucket_arithmetic() {
+        use super::click_bucket_rate as r;
+        // Values Click's rate handlers print for these settings.
+        assert_eq!(r(1, 5), 1);
+        assert_eq!(r(1, 131_372), 0);
+        assert_eq!(r(1000, 131_372), 1000);
+        assert_eq!(r(100, 131_074), 100);
     }
 }
