@@ -283,7 +283,8 @@ mod tests {
         st.inject(bw, 0, batch(10, 1000));
         assert_eq!(count(&r, "a.count"), 24);
         assert_eq!(count(&r, "c.count"), 25);
-        assert_eq!(r.read_handler("bw.rate").unwrap(), "8Mbps");
+        // Click prints 8.004Mbps for 1MBps too (its bucket arithmetic).
+        assert_eq!(r.read_handler("bw.rate").unwrap(), "8.004Mbps");
         r.write_handler("s.rate", "50").unwrap();
         assert_eq!(r.read_handler("s.rate").unwrap(), "50");
     }
