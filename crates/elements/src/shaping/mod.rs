@@ -88,11 +88,9 @@ impl GapRate {
 
     fn init(&mut self, rate: u32) {
         self.rate = rate;
-        self.ugap = if rate == 0 {
-            Self::MAX_RATE + 1
-        } else {
-            Self::MAX_RATE / rate
-        };
+        self.ugap = Self::MAX_RATE
+            .checked_div(rate)
+            .unwrap_or(Self::MAX_RATE + 1);
     }
 
     pub(crate) fn rate(&self) -> u32 {
