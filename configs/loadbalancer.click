@@ -1,34 +1,39 @@
 // loadbalancer.click — the seed's load balancer (Figure 4.1, Table 2.1;
 // section 4.2): client traffic arriving on $DEV0 is spread over three
-// backend servers on $DEV1, consistently per flow, by rewriting Ethernet
-// addresses (direct server return: every backend holds the service
-// address, answers the clients itself, and only the balancer's choice of
-// backend MAC steers the request).
+// backend servers, one behind each of $DEV1, $DEV2 and $DEV3, consistently
+// per flow.
 //
-// HashSwitch sums the IPv4 source and destination addresses and ports, so
-// every packet of a TCP or UDP flow (both directions, in fact) picks the
-// same backend, and flows spread evenly over backends. The frame leaves
-// with the balancer's MAC as source and the chosen backend's as
-// destination. Non-IPv4 frames are dropped; IPv4 with options or
-// fragments is balanced on whatever bytes sit where the ports would be
-// (still consistent per packet, not necessarily per flow).
+// HashSwitch sums the IPv4 source and destination addresses and the TCP or
+// UDP ports (bytes 26-37 of an Ethernet frame), so every packet of a flow,
+// in either direction, picks the same backend, and flows spread evenly
+// over the backends. Each frame leaves through its backend's port with that
+// port's MAC address as source and the backend's as destination
+// (EtherRewrite), so the backends see an ordinary next hop; they hold the
+// service address and answer the clients themselves (direct server return).
+// Non-IPv4 frames are dropped; IPv4 with options or fragments is balanced
+// on whatever bytes sit where the ports would be (consistent per packet,
+// not necessarily per flow).
 //
 //   sudo yard run configs/loadbalancer.click -h to0.count -h to1.count -h to2.count
 
-define($DEV0 veth0, $DEV1 veth1, $LB_MAC 02:00:00:00:30:01,
+define($DEV0 veth0,
+       $DEV1 veth1, $DEV2 veth2, $DEV3 veth3,
+       $PORT1_MAC 02:00:00:00:30:01, $PORT2_MAC 02:00:00:00:30:02,
+       $PORT3_MAC 02:00:00:00:30:03,
        $BACKEND0 02:00:00:00:31:00, $BACKEND1 02:00:00:00:31:01,
        $BACKEND2 02:00:00:00:31:02);
 
 in0 :: FromDevice($DEV0, PROMISC true);
 out0 :: ToDevice($DEV1);
-
-to_backends :: Queue(1024) -> out0;
+out1 :: ToDevice($DEV2);
+out2 :: ToDevice($DEV3);
 
 in0 -> c :: Classifier(12/0800, -);
 c[1] -> Discard;
-// Bytes 26-37 of an Ethernet frame: IPv4 source and destination, then the
-// TCP or UDP ports.
 c[0] -> hs :: HashSwitch(26, 12);
-hs[0] -> to0 :: Counter -> EtherRewrite($LB_MAC, $BACKEND0) -> to_backends;
-hs[1] -> to1 :: Counter -> EtherRewrite($LB_MAC, $BACKEND1) -> to_backends;
-hs[2] -> to2 :: Counter -> EtherRewrite($LB_MAC, $BACKEND2) -> to_backends;
+
+// One path per backend: count, rewrite the Ethernet addresses, queue for
+// the port.
+hs[0] -> to0 :: Counter -> EtherRewrite($PORT1_MAC, $BACKEND0) -> Queue(1024) -> out0;
+hs[1] -> to1 :: Counter -> EtherRewrite($PORT2_MAC, $BACKEND1) -> Queue(1024) -> out1;
+hs[2] -> to2 :: Counter -> EtherRewrite($PORT3_MAC, $BACKEND2) -> Queue(1024) -> out2;

@@ -19,7 +19,7 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
     ),
     (
         "RatedSplitter",
-        "Idle -> in :: Null -> x :: RatedSplitter(10) -> Discard; x[1] -> Discard",
+        "Idle -> in :: Null -> x :: RatedSplitter(10, BURST_SIZE 3) -> Discard; x[1] -> Discard",
         false,
     ),
     (
@@ -30,6 +30,11 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
     (
         "StrideSwitch",
         "Idle -> in :: Null -> x :: StrideSwitch(3, 0, 1) -> Discard; x[1] -> Discard; x[2] -> Discard",
+        false,
+    ),
+    (
+        "RatedSplitter",
+        "Idle -> in :: Null -> x :: RatedSplitter(10) -> Discard",
         false,
     ),
 ];

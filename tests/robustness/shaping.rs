@@ -19,7 +19,7 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
     ),
     (
         "Shaper",
-        "Idle -> in :: Queue(1000) -> x :: Shaper(100000) -> Unqueue -> Discard",
+        "Idle -> in :: Queue(1000) -> x :: Shaper(100000) -> ps :: PrioSched -> Unqueue -> Discard; x[1] -> [1] ps",
         false,
     ),
     (
@@ -34,22 +34,27 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
     ),
     (
         "BandwidthRatedUnqueue",
-        "Idle -> in :: Queue(1000) -> x :: BandwidthRatedUnqueue(100MBps) -> Discard",
+        "Idle -> in :: Queue(1000) -> x :: BandwidthRatedUnqueue(100MBps, BURST_BYTES 3000) -> Discard",
         false,
     ),
     (
         "DelayShaper",
-        "Idle -> in :: Queue(1000) -> x :: DelayShaper(0) -> Unqueue -> Discard",
+        "Idle -> in :: Queue(1000) -> x :: DelayShaper(1ms) -> Unqueue -> Discard",
         false,
     ),
     (
         "RED",
-        "Idle -> in :: Null -> x :: RED(2, 5, 0.5, QUEUES q) -> q :: Queue(1000) -> Discard; x[1] -> Discard",
+        "Idle -> in :: Null -> x :: RED(2, 5, 0.5) -> q :: Queue(1000) -> Discard; x[1] -> MarkIPCE(true) -> Discard",
         false,
     ),
     (
         "LinkUnqueue",
-        "Idle -> in :: Queue(1000) -> x :: LinkUnqueue(0, 1GBps) -> Discard",
+        "Idle -> in :: Queue(1000) -> x :: LinkUnqueue(1ms, 100MBps) -> Discard",
+        false,
+    ),
+    (
+        "RED",
+        "Idle -> in :: Queue(1000) -> x :: RED(2, 5, 0.5, STABILITY 0) -> Unqueue -> Discard; x[1] -> Discard",
         false,
     ),
 ];

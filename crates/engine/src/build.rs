@@ -425,6 +425,8 @@ pub(crate) fn build(
             outputs: &info.outputs,
             wants_task: false,
             shared,
+            graph: &infos,
+            index: i,
         };
         let initialized =
             clickconf::args::with_names(shared.clone(), || built.element.initialize(&mut cx));

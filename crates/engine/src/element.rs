@@ -104,6 +104,9 @@ pub struct InitContext<'a> {
     pub(crate) outputs: &'a [Processing],
     pub(crate) wants_task: bool,
     pub(crate) shared: &'a Shared,
+    /// Every element of the router and this element's index in it.
+    pub(crate) graph: &'a [crate::build::ElementInfo],
+    pub(crate) index: usize,
 }
 
 impl InitContext<'_> {
@@ -125,6 +128,46 @@ impl InitContext<'_> {
     }
     pub fn noutputs(&self) -> usize {
         self.outputs.len()
+    }
+    /// The names of the nearest elements downstream of output `port`
+    /// (`downstream`) or upstream of input `port` for which `found` holds,
+    /// as Click's flow-based router context finds them: the search follows
+    /// connections through other elements (from any of their ports to all
+    /// the others) and stops at each element found.
+    pub fn nearest(
+        &self,
+        downstream: bool,
+        port: usize,
+        found: impl Fn(&str) -> bool,
+    ) -> Vec<String> {
+        let me = &self.graph[self.index];
+        let start = if downstream {
+            me.output_peers.get(port)
+        } else {
+            me.input_peers.get(port)
+        };
+        let mut todo: Vec<usize> = start.into_iter().flatten().map(|&(e, _)| e).collect();
+        let mut seen = vec![false; self.graph.len()];
+        seen[self.index] = true;
+        let mut out = Vec::new();
+        while let Some(e) = todo.pop() {
+            if std::mem::replace(&mut seen[e], true) {
+                continue;
+            }
+            let info = &self.graph[e];
+            if found(&info.name) {
+                out.push(info.name.clone());
+                continue;
+            }
+            let next = if downstream {
+                &info.output_peers
+            } else {
+                &info.input_peers
+            };
+            todo.extend(next.iter().flatten().map(|&(e, _)| e));
+        }
+        out.sort_by_key(|name| self.graph.iter().position(|i| &i.name == name));
+        out
     }
     /// Asks for `run_task` to be called repeatedly while the router runs.
     pub fn schedule_task(&mut self) {

@@ -668,7 +668,7 @@ impl Router {
             .spec
             .handlers
             .iter()
-            .find(|h| h.name == name)
+            .find(|h| h.name == name || numbered(h.name, name))
             .ok_or_else(|| HandlerError::NoSuchHandler(name.to_string()))
     }
 
@@ -723,6 +723,8 @@ impl Router {
             outputs: &info.outputs,
             wants_task: false,
             shared: &self.shared,
+            graph: &self.infos,
+            index: eid,
         };
         clickconf::args::with_names(self.shared.clone(), || element.initialize(&mut init))
             .map_err(|e| HandlerError::BadValue(e.to_string()))?;
@@ -783,16 +785,34 @@ impl Router {
         ] {
             let _ = writeln!(s, "{name}\t{mode}");
         }
-        for h in self.infos[eid].class.spec.handlers {
+        let info = &self.infos[eid];
+        for h in info.class.spec.handlers {
             let mode = match (h.read, h.write) {
                 (true, true) => "rw",
                 (true, false) => "r",
                 _ => "w",
             };
-            let _ = writeln!(s, "{}\t{mode}", h.name);
+            match h.name.strip_suffix('#') {
+                Some(prefix) => {
+                    for port in 0..info.inputs.len().max(info.outputs.len()) {
+                        let _ = writeln!(s, "{prefix}{port}\t{mode}");
+                    }
+                }
+                None => {
+                    let _ = writeln!(s, "{}\t{mode}", h.name);
+                }
+            }
         }
         s
     }
+}
+
+/// Whether `name` is an instance of the numbered handler `spec` (`tickets#`
+/// covers `tickets0`, `tickets1`, …).
+fn numbered(spec: &str, name: &str) -> bool {
+    spec.strip_suffix('#')
+        .and_then(|prefix| name.strip_prefix(prefix))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Asks the kernel to wake this thread's sleeps on time: the default 50 µs

@@ -164,6 +164,9 @@ pub fn parse_processing(
 /// One handler an element class offers.
 #[derive(Clone, Copy, Debug)]
 pub struct HandlerSpec {
+    /// The handler's name; a name ending in `#` stands for one handler per
+    /// port, the name followed by the port number (`tickets#`: `tickets0`,
+    /// `tickets1`, …).
     pub name: &'static str,
     pub read: bool,
     pub write: bool,

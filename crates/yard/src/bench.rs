@@ -101,7 +101,7 @@ const APPLICATIONS: &[Application] = &[
         "app:shaper",
         "configs/shaper.click",
         5678,
-        &[("RatedUnqueue($RATE)", "Unqueue(BURST 256)")],
+        &[("BandwidthRatedUnqueue($RATE)", "Unqueue(BURST 256)")],
     ),
 ];
 

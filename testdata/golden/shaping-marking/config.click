@@ -4,7 +4,7 @@
 // unless FORCE).
 FromDump(@IN@/mixed.pcap, STOP true) -> c :: Classifier(12/0800, -);
 c[1] -> Discard;
-c[0] -> CheckIPHeader(14, CHECKSUM false) -> SetIPDSCP(46) -> t :: Tee(3);
+c[0] -> CheckIPHeader(14, CHECKSUM false) -> d :: SetIPDSCP(0x2e) -> t :: Tee(3);
 t[0] -> ToDump(@OUT@/dscp.pcap);
-t[1] -> SetIPECN(ect1) -> MarkIPCE -> ce :: Counter -> ToDump(@OUT@/ce.pcap);
-t[2] -> MarkIPCE -> nc :: Counter -> Discard;
+t[1] -> e :: SetIPECN(ECT(1)) -> MarkIPCE -> ce :: Counter -> ToDump(@OUT@/ce.pcap);
+t[2] -> m :: MarkIPCE -> nc :: Counter -> Discard;

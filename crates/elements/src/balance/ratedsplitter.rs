@@ -2,75 +2,103 @@
 //! output 1.
 //!
 //! ## Synopsis
-//! `RatedSplitter(RATE)`
+//! `RatedSplitter(RATE [, keywords BURST_DURATION, BURST_SIZE])`
 //!
 //! ## Ports
-//! 1 input, 2 outputs; push.
+//! 1 input, 1 or 2 outputs; push.
 //!
 //! ## Description
-//! Packets within RATE packets per second (a token bucket holding a
-//! hundredth of a second's worth, at least two) leave on output 0; packets
-//! beyond it leave on output 1.
+//! Packets up to RATE packets per second leave on output 0; the others
+//! leave on output 1, or are dropped (reason `over_rate`) if it is not
+//! connected. Unlike a meter, RATE packets per second still pass when more
+//! arrive. The rate is kept by a token bucket that starts full and holds
+//! 20 ms at RATE unless BURST_DURATION or BURST_SIZE says otherwise (and at
+//! least one packet, or a millisecond's worth).
 //!
 //! ## Arguments
-//! - `RATE`: packets per second.
+//! - `RATE` (integer): packets per second.
+//! - `BURST_DURATION` (time): bucket capacity as time at RATE.
+//! - `BURST_SIZE` (integer): bucket capacity in packets. At most one of
+//!   the two may be given.
 //!
 //! ## Handlers
-//! - `rate` (read/write).
+//! - `rate` (read/write): RATE; the capacity follows as configured.
 //!
 //! ## Differences from Click
-//! - Click spaces the packets it lets through evenly within each second;
-//!   here short bursts up to the bucket size pass together.
+//! - Time is measured in nanoseconds rather than Click's millisecond ticks,
+//!   so tokens arrive smoothly rather than once a millisecond.
 //!
 //! ## Example
 //! ```text
-//! rs :: RatedSplitter(1000); rs[0] -> Queue -> ...; rs[1] -> Discard;
+//! rs :: RatedSplitter(2000); rs[0] -> Queue -> ...; rs[1] -> Discard;
 //! ```
 
 use clickconf::args::Args;
 use engine::{
-    BuildContext, ConfigError, Element, ElementSpec, HandlerError, HandlerSpec, Simple,
+    BuildContext, ConfigError, DropReason, Element, ElementSpec, HandlerError, HandlerSpec, Simple,
     SimpleAction, Verdict,
 };
 use packet::Packet;
 
-use super::RateLimit;
+use super::{RateLimit, Unit};
 
 pub const SPEC: ElementSpec = ElementSpec {
     class: "RatedSplitter",
-    ports: "1/2",
+    ports: "1/1-2",
     processing: "h/h",
     source: include_str!("ratedsplitter.rs"),
-    drop_reasons: &[],
+    drop_reasons: &["over_rate"],
     handlers: &[HandlerSpec::read_write("rate", "packets per second")],
     configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 
-struct RatedSplitter {
+pub(crate) struct RatedSplitter {
     limit: RateLimit,
+    over: Verdict,
+}
+
+/// Builds a splitter counting packets or bytes (shared with
+/// `BandwidthRatedSplitter`).
+pub(crate) fn make_splitter(
+    args: &mut Args,
+    cx: &BuildContext,
+    unit: Unit,
+) -> Result<Box<dyn Element>, ConfigError> {
+    let limit = RateLimit::configure(args, unit, cx.clock.clone())?;
+    Ok(Simple::boxed(RatedSplitter {
+        limit,
+        over: if cx.noutputs > 1 {
+            Verdict::Out(1)
+        } else {
+            Verdict::Drop(DropReason(0))
+        },
+    }))
 }
 
 fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
-    let rate = u64::from(args.read_mp::<u32>("RATE")?);
-    Ok(Simple::boxed(RatedSplitter {
-        limit: RateLimit::packets(rate, cx.clock.clone()),
-    }))
+    make_splitter(args, cx, Unit::Packets)
 }
 
 impl SimpleAction for RatedSplitter {
     #[inline]
-    fn action(&mut self, _packet: &mut Packet) -> Verdict {
-        if self.limit.take(1) {
+    fn action(&mut self, packet: &mut Packet) -> Verdict {
+        if self.limit.admit_now(packet.len()) {
             Verdict::Pass
         } else {
-            Verdict::Out(1)
+            self.over
         }
     }
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
-        self.limit.read_handler(name)
+        match name {
+            "rate" => Ok(self.limit.rate_text()),
+            _ => Err(HandlerError::NoSuchHandler(name.into())),
+        }
     }
     fn write_handler(&mut self, name: &str, value: &str) -> Result<(), HandlerError> {
-        self.limit.write_handler(name, value)
+        match name {
+            "rate" => self.limit.set_rate_text(value),
+            _ => Err(HandlerError::NoSuchHandler(name.into())),
+        }
     }
 }

@@ -17,8 +17,14 @@
 //! ## Arguments
 //! - `TICKETS_i`: tickets of output i.
 //!
+//! ## Handlers
+//! - `tickets0`, `tickets1`, … (read/write): the tickets of each output.
+//!   An output given tickets again starts one stride after the output
+//!   next in turn; one set to 0 gets no more packets.
+//!
 //! ## Differences from Click
-//! - The `tickets` handlers are not offered.
+//! - The `config` handler reads the configuration as written, not the
+//!   current tickets.
 //!
 //! ## Example
 //! ```text
@@ -27,7 +33,8 @@
 
 use clickconf::args::Args;
 use engine::{
-    BuildContext, ConfigError, DropReason, Element, ElementSpec, Simple, SimpleAction, Verdict,
+    BuildContext, ConfigError, DropReason, Element, ElementSpec, HandlerError, HandlerSpec, Simple,
+    SimpleAction, Verdict,
 };
 use packet::Packet;
 
@@ -37,7 +44,10 @@ pub const SPEC: ElementSpec = ElementSpec {
     processing: "h/h",
     source: include_str!("strideswitch.rs"),
     drop_reasons: &["no_tickets"],
-    handlers: &[],
+    handlers: &[HandlerSpec::read_write(
+        "tickets#",
+        "the tickets of an output",
+    )],
     configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
@@ -46,6 +56,7 @@ const STRIDE1: u32 = 1 << 16;
 const MAX_TICKETS: u32 = 1 << 15;
 
 struct StrideSwitch {
+    tickets: Vec<u32>,
     pass: Vec<u32>,
     stride: Vec<u32>,
     /// Outputs with tickets, ordered by pass.
@@ -89,6 +100,7 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
         .map(|&t| STRIDE1.checked_div(t).unwrap_or(0))
         .collect();
     let mut s = StrideSwitch {
+        tickets: tickets.clone(),
         pass: stride.clone(),
         stride,
         order: Vec::with_capacity(tickets.len()),
@@ -112,5 +124,88 @@ impl SimpleAction for StrideSwitch {
         self.pass[i] = self.pass[i].wrapping_add(self.stride[i]);
         self.insert(i);
         Verdict::Out(i)
+    }
+
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        let port = handler_port(name, self.tickets.len())?;
+        Ok(self.tickets[port].to_string())
+    }
+
+    fn write_handler(&mut self, name: &str, value: &str) -> Result<(), HandlerError> {
+        let port = handler_port(name, self.tickets.len())?;
+        let t: i64 = value
+            .trim()
+            .parse()
+            .map_err(|_| HandlerError::BadValue("tickets value must be integer".into()))?;
+        if t < 0 {
+            return Err(HandlerError::BadValue(
+                "number of tickets must be >= 0".into(),
+            ));
+        }
+        let t = t.min(i64::from(MAX_TICKETS)) as u32;
+        let old = self.tickets[port];
+        self.tickets[port] = t;
+        self.stride[port] = STRIDE1.checked_div(t).unwrap_or(0);
+        if t == 0 && old != 0 {
+            self.order.retain(|&o| o != port);
+        } else if t != 0 && old == 0 {
+            self.pass[port] = self
+                .order
+                .first()
+                .map_or(0, |&o| self.pass[o].wrapping_add(self.stride[port]));
+            self.insert(port);
+        }
+        Ok(())
+    }
+}
+
+/// The port of a `ticketsN` handler.
+fn handler_port(name: &str, ports: usize) -> Result<usize, HandlerError> {
+    name.strip_prefix("tickets")
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|&p| p < ports)
+        .ok_or_else(|| HandlerError::NoSuchHandler(name.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tickets_handlers() {
+        let reg = crate::registry();
+        let r = engine::Router::from_text(
+            "t",
+            "Idle -> s :: StrideSwitch(1, 0) -> a :: Counter -> Discard; s[1] -> b :: Counter -> Discard",
+            &reg,
+        )
+        .unwrap();
+        let s = r.find("s").unwrap();
+        let send = |n: usize| {
+            let mut b = packet::PacketBatch::new();
+            for _ in 0..n {
+                b.push(packet::Packet::from_slice(&[0u8; 20]).unwrap());
+            }
+            r.stepper().inject(s, 0, b);
+        };
+        assert_eq!(r.read_handler("s.tickets1").unwrap(), "0");
+        send(4);
+        assert_eq!(r.read_handler("b.count").unwrap(), "0");
+        r.write_handler("s.tickets1", "3").unwrap();
+        send(8);
+        assert_eq!(r.read_handler("a.count").unwrap(), "6");
+        assert_eq!(
+            r.read_handler("b.count").unwrap(),
+            "6",
+            "3 to 1 from now on"
+        );
+        r.write_handler("s.tickets0", "0").unwrap();
+        send(5);
+        assert_eq!(r.read_handler("b.count").unwrap(), "11");
+        assert!(r.read_handler("s.tickets2").is_err());
+        assert!(r.write_handler("s.tickets1", "-1").is_err());
+        assert!(
+            r.read_handler("s.handlers")
+                .unwrap()
+                .contains("tickets1\trw")
+        );
     }
 }

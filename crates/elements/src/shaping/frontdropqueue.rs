@@ -41,15 +41,17 @@ pub const SPEC: ElementSpec = ElementSpec {
 mod tests {
     use packet::{Packet, PacketBatch};
 
-    #[test]
-    fn the_oldest_packets_go_when_full() {
+    /// Pushes packets 0..5 (first byte = number) into a queue of 3, then
+    /// lets them out; returns the numbers that came out, and the drops.
+    fn survivors(class: &str) -> (Vec<u8>, String) {
         let reg = crate::registry();
-        let r = engine::Router::from_text(
-            "t",
-            "Idle -> q :: FrontDropQueue(3) -> Unqueue -> ToDump(/dev/null); Idle -> Discard",
-            &reg,
-        )
-        .unwrap();
+        let text = format!(
+            "Idle -> q :: {class}(3) -> Unqueue -> c :: Classifier(0/00, 0/01, 0/02, 0/03, 0/04);
+             c[0] -> c0 :: Counter -> Discard; c[1] -> c1 :: Counter -> Discard;
+             c[2] -> c2 :: Counter -> Discard; c[3] -> c3 :: Counter -> Discard;
+             c[4] -> c4 :: Counter -> Discard;"
+        );
+        let r = engine::Router::from_text("t", &text, &reg).unwrap();
         let q = r.find("q").unwrap();
         let mut st = r.stepper();
         let mut b = PacketBatch::new();
@@ -58,8 +60,19 @@ mod tests {
         }
         st.inject(q, 0, b);
         assert_eq!(r.read_handler("q.length").unwrap(), "3");
-        assert_eq!(r.read_handler("q.drops").unwrap(), "2");
-        let kept = r.stats(q);
-        assert_eq!(kept.total_dropped(), 2);
+        st.step();
+        let got = (0..5u8)
+            .filter(|i| r.read_handler(&format!("c{i}.count")).unwrap() == "1")
+            .collect();
+        (got, r.read_handler("q.drops").unwrap())
+    }
+
+    #[test]
+    fn the_oldest_packets_go_when_full() {
+        assert_eq!(
+            survivors("FrontDropQueue"),
+            (vec![2, 3, 4], "2".to_string())
+        );
+        assert_eq!(survivors("Queue"), (vec![0, 1, 2], "2".to_string()));
     }
 }

@@ -17,8 +17,12 @@
 //! ## Arguments
 //! - `FORCE` (default false): mark packets that are not ECN-capable.
 //!
+//! ## Handlers
+//! - `drops` (read): packets dropped because they were not ECN-capable.
+//!
 //! ## Differences from Click
-//! - None known.
+//! - Click's `drops` handler is never incremented (it always reads 0);
+//!   here it counts the packets dropped as not ECN-capable.
 //!
 //! ## Example
 //! ```text
@@ -27,7 +31,8 @@
 
 use clickconf::args::Args;
 use engine::{
-    BuildContext, ConfigError, DropReason, Element, ElementSpec, Simple, SimpleAction, Verdict,
+    BuildContext, ConfigError, DropReason, Element, ElementSpec, HandlerError, HandlerSpec, Simple,
+    SimpleAction, Verdict,
 };
 use packet::Packet;
 
@@ -37,18 +42,22 @@ pub const SPEC: ElementSpec = ElementSpec {
     processing: "a/a",
     source: include_str!("markipce.rs"),
     drop_reasons: &["not_ect", "no_ip_header"],
-    handlers: &[],
+    handlers: &[HandlerSpec::read(
+        "drops",
+        "packets dropped as not ECN-capable",
+    )],
     configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 
 struct MarkIPCE {
     force: bool,
+    drops: u64,
 }
 
 fn make(args: &mut Args, _cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
     let force = args.read_p::<bool>("FORCE")?.unwrap_or(false);
-    Ok(Simple::boxed(MarkIPCE { force }))
+    Ok(Simple::boxed(MarkIPCE { force, drops: 0 }))
 }
 
 impl SimpleAction for MarkIPCE {
@@ -56,12 +65,21 @@ impl SimpleAction for MarkIPCE {
     fn action(&mut self, packet: &mut Packet) -> Verdict {
         match super::tos(packet) {
             None => Verdict::Drop(DropReason(1)),
-            Some(t) if t & 3 == 0 && !self.force => Verdict::Drop(DropReason(0)),
+            Some(t) if t & 3 == 0 && !self.force => {
+                self.drops += 1;
+                Verdict::Drop(DropReason(0))
+            }
             Some(t) if t & 3 == 3 => Verdict::Pass,
             Some(_) => {
                 super::set_tos(packet, 0x03, 3);
                 Verdict::Pass
             }
+        }
+    }
+    fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
+        match name {
+            "drops" => Ok(self.drops.to_string()),
+            _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
     }
 }

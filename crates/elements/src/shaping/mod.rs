@@ -54,3 +54,132 @@ fn set_tos(packet: &mut Packet, mask: u8, value: u8) -> bool {
     h[10..12].copy_from_slice(&packet::checksum::update_u16(sum, old, new).to_be_bytes());
     true
 }
+
+/// Click's `GapRate`: spaces events evenly within each wall-clock second.
+/// An event may happen when the fraction of the current second that has
+/// passed, times the rate, reaches the events counted so far; at a new
+/// second the count drops by the rate (if positive), so a second left
+/// partly unused lets the next one catch up.
+#[derive(Clone, Debug)]
+pub(crate) struct GapRate {
+    rate: u32,
+    /// Microseconds per event, scaled by 2^12.
+    ugap: u32,
+    /// Events so far this second.
+    sec_count: i64,
+    /// The current second, or `None` after a reset.
+    sec: Option<u64>,
+}
+
+impl GapRate {
+    const UGAP_SHIFT: u32 = 12;
+    const MAX_RATE: u32 = 1_000_000 << Self::UGAP_SHIFT;
+
+    pub(crate) fn new(rate: u32) -> GapRate {
+        let mut g = GapRate {
+            rate: 0,
+            ugap: 0,
+            sec_count: 0,
+            sec: None,
+        };
+        g.init(rate.min(Self::MAX_RATE));
+        g
+    }
+
+    fn init(&mut self, rate: u32) {
+        self.rate = rate;
+        self.ugap = Self::MAX_RATE
+            .checked_div(rate)
+            .unwrap_or(Self::MAX_RATE + 1);
+    }
+
+    pub(crate) fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// Changes the rate, keeping the count in step with the time `now_ns`
+    /// (wall clock).
+    pub(crate) fn set_rate(&mut self, rate: u32, now_ns: u64) {
+        let rate = rate.min(Self::MAX_RATE);
+        if rate != self.rate {
+            self.init(rate);
+            if self.sec.is_some() && rate != 0 {
+                let usec = (now_ns % 1_000_000_000 / 1000) as u32;
+                self.sec_count = i64::from((usec << Self::UGAP_SHIFT) / self.ugap);
+            }
+        }
+    }
+
+    /// Forgets the count: the next check starts afresh.
+    pub(crate) fn reset(&mut self) {
+        self.sec = None;
+    }
+
+    /// Whether an event may happen at wall-clock time `now_ns`.
+    pub(crate) fn need_update(&mut self, now_ns: u64) -> bool {
+        let sec = now_ns / 1_000_000_000;
+        let scaled = ((now_ns % 1_000_000_000 / 1000) as u32) << Self::UGAP_SHIFT;
+        let need = scaled / self.ugap;
+        match self.sec {
+            None => {
+                self.sec = Some(sec);
+                let round_up = scaled - need * self.ugap > self.ugap / 2;
+                self.sec_count = i64::from(need) + i64::from(round_up);
+            }
+            Some(s) if sec > s => {
+                self.sec = Some(sec);
+                if self.sec_count > 0 {
+                    self.sec_count -= i64::from(self.rate);
+                }
+            }
+            Some(_) => {}
+        }
+        i64::from(need) >= self.sec_count
+    }
+
+    /// Counts `n` events (packets, or bytes).
+    pub(crate) fn update(&mut self, n: u64) {
+        self.sec_count = self.sec_count.saturating_add(n as i64);
+    }
+}
+
+#[cfg(test)]
+mod gaprate_tests {
+    use super::GapRate;
+
+    const MS: u64 = 1_000_000;
+
+    #[test]
+    fn spaces_events_within_a_second() {
+        // 10 per second from 5 s + 0: one every 100 ms.
+        let mut g = GapRate::new(10);
+        let t0 = 5_000 * MS;
+        assert!(g.need_update(t0));
+        g.update(1);
+        assert!(!g.need_update(t0 + 50 * MS));
+        assert!(g.need_update(t0 + 100 * MS));
+        g.update(1);
+        assert!(!g.need_update(t0 + 199 * MS));
+        // Idle until 0.75 s: the events missed may happen at once.
+        let mut n = 0;
+        while g.need_update(t0 + 750 * MS) {
+            g.update(1);
+            n += 1;
+        }
+        assert_eq!(n, 6, "events 2 to 7 are due by 0.75 s");
+        // A new second: the count drops by the rate.
+        assert!(g.need_update(t0 + 1000 * MS + 1));
+        g.reset();
+        assert!(
+            g.need_update(t0 + 1920 * MS),
+            "after a reset an event may go"
+        );
+        g.reset();
+        assert!(
+            !g.need_update(t0 + 1999 * MS),
+            "unless the second is nearer the next event (Click rounds)"
+        );
+        // Rate 0: nothing goes once past the first half-second.
+        assert!(!GapRate::new(0).need_update(t0 + 600 * MS));
+    }
+}

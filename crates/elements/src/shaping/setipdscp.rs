@@ -16,7 +16,7 @@
 //! - `DSCP`: 0 to 63.
 //!
 //! ## Handlers
-//! - `dscp` (read/write).
+//! - `dscp` (read/write): the DSCP argument, as written.
 //!
 //! ## Differences from Click
 //! - None known.
@@ -46,6 +46,7 @@ pub const SPEC: ElementSpec = ElementSpec {
 
 struct SetIPDSCP {
     dscp: u8,
+    text: String,
 }
 
 fn parse(v: u32) -> Result<u8, String> {
@@ -55,9 +56,17 @@ fn parse(v: u32) -> Result<u8, String> {
         .ok_or_else(|| format!("DSCP {v} out of range (0 to 63)"))
 }
 
+/// An unsigned integer as Click reads one (decimal, `0x` hex, `0` octal).
+fn parse_text(text: &str) -> Result<u8, String> {
+    let v =
+        <u32 as clickconf::args::ArgValue>::parse_arg(text).map_err(|e| format!("DSCP: {e}"))?;
+    parse(v)
+}
+
 fn make(args: &mut Args, _cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
-    let dscp = parse(args.read_mp::<u32>("DSCP")?).map_err(ConfigError::msg)?;
-    Ok(Simple::boxed(SetIPDSCP { dscp }))
+    let text = args.read_mp::<String>("DSCP")?;
+    let dscp = parse_text(&text).map_err(ConfigError::msg)?;
+    Ok(Simple::boxed(SetIPDSCP { dscp, text }))
 }
 
 impl SimpleAction for SetIPDSCP {
@@ -71,15 +80,16 @@ impl SimpleAction for SetIPDSCP {
     }
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {
         match name {
-            "dscp" => Ok(self.dscp.to_string()),
+            "dscp" => Ok(self.text.clone()),
             _ => Err(HandlerError::NoSuchHandler(name.into())),
         }
     }
     fn write_handler(&mut self, name: &str, value: &str) -> Result<(), HandlerError> {
         match name {
             "dscp" => {
-                let v: u32 = crate::util::parse_handler_value("dscp", value)?;
-                self.dscp = parse(v).map_err(HandlerError::BadValue)?;
+                let text = value.trim();
+                self.dscp = parse_text(text).map_err(HandlerError::BadValue)?;
+                self.text = text.to_string();
                 Ok(())
             }
             _ => Err(HandlerError::NoSuchHandler(name.into())),

@@ -168,6 +168,19 @@ impl TokenBucket {
         let missing = NS_PER_SEC - self.level;
         Some(now_ns.saturating_add(missing.div_ceil(self.rate)))
     }
+
+    /// The monotonic time at which the bucket will hold `n` whole tokens
+    /// (`None`: never, at rate 0 or beyond its capacity).
+    pub(crate) fn tokens_at(&self, now_ns: u64, n: u64) -> Option<u64> {
+        let want = n.saturating_mul(NS_PER_SEC);
+        if self.level >= want {
+            return Some(now_ns);
+        }
+        if self.rate == 0 || n > self.capacity {
+            return None;
+        }
+        Some(now_ns.saturating_add((want - self.level).div_ceil(self.rate)))
+    }
 }
 
 /// Click's burst for a rate: two packets, or a hundredth of a second's worth.
