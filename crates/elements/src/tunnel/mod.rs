@@ -1,7 +1,9 @@
 //! Tunnels and encapsulation (IP-in-IP, GRE, UDP, VLAN) and the fast packet
-//! sources used by tests and benchmarks (`FastUDPFlows`).
+//! sources used by tests and benchmarks (`FastUDPFlows`, `FastTCPFlows`,
+//! `FastUDPSource`).
 
 pub mod ethervlanencap;
+pub mod fasttcpflows;
 pub mod fastudpflows;
 pub mod fastudpsource;
 pub mod gredecap;
@@ -18,6 +20,7 @@ use engine::ElementSpec;
 pub fn specs() -> Vec<ElementSpec> {
     vec![
         ethervlanencap::SPEC,
+        fasttcpflows::SPEC,
         fastudpflows::SPEC,
         fastudpsource::SPEC,
         gredecap::SPEC,
