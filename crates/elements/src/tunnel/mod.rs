@@ -1,6 +1,7 @@
 //! Tunnels and encapsulation (IP-in-IP, GRE, UDP, VLAN) and the fast packet
 //! sources used by tests and benchmarks (`FastUDPFlows`, `FastTCPFlows`,
-//! `FastUDPSource`).
+//! `FastUDPSource`), with `SetRandIPAddress` and `StoreIPAddress` to spread
+//! their traffic over many destinations.
 
 pub mod ethervlanencap;
 pub mod fasttcpflows;
@@ -9,6 +10,8 @@ pub mod fastudpsource;
 pub mod gredecap;
 pub mod greencap;
 pub mod ipencap;
+pub mod setrandipaddress;
+pub mod storeipaddress;
 pub mod stripipheader;
 pub mod udpipencap;
 pub mod vlandecap;
@@ -26,6 +29,8 @@ pub fn specs() -> Vec<ElementSpec> {
         gredecap::SPEC,
         greencap::SPEC,
         ipencap::SPEC,
+        setrandipaddress::SPEC,
+        storeipaddress::SPEC,
         stripipheader::SPEC,
         udpipencap::SPEC,
         vlandecap::SPEC,
