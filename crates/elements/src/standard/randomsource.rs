@@ -74,7 +74,10 @@ mod tests {
             "60, 10, 1, true, 5",
         ] {
             let text = format!("RandomSource({bad}) -> Discard");
-            assert!(engine::Router::from_text("t", &text, &reg).is_err(), "{bad}");
+            assert!(
+                engine::Router::from_text("t", &text, &reg).is_err(),
+                "{bad}"
+            );
         }
     }
 }
