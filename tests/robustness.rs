@@ -232,6 +232,7 @@ fn every_registered_class_has_a_sample() {
                 | "ToDevice"
                 | "Idle"
                 | "FastUDPFlows"
+                | "FastTCPFlows"
                 | "FastUDPSource"
                 | "RandomSource"
         );

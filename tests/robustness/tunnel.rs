@@ -42,4 +42,24 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         "Idle -> in :: Null -> x :: GREDecap -> Discard; x[1] -> Discard",
         false,
     ),
+    (
+        "GREDecap-sequence",
+        "Idle -> in :: Null -> x :: GREDecap(KEY 9, SEQUENCE true, CHECKSUM false) -> Discard",
+        false,
+    ),
+    (
+        "SetRandIPAddress",
+        "Idle -> in :: Null -> x :: SetRandIPAddress(10.0.0.0/8, LIMIT 16) -> Discard",
+        false,
+    ),
+    (
+        "StoreIPAddress",
+        "Idle -> in :: MarkIPHeader(14) -> x :: StoreIPAddress(192.0.2.1, dst) -> Discard; x[1] -> Discard",
+        false,
+    ),
+    (
+        "StoreIPAddress-offset",
+        "Idle -> in :: Null -> x :: StoreIPAddress(40) -> Discard",
+        false,
+    ),
 ];

@@ -70,14 +70,19 @@
 //! - `packet_filepos` (read): file offset of the last packet read.
 //! - `sampling_prob` (read): the sampling probability in use.
 //! - `error` (read): the problem that ended reading early, if any.
+//! - `reset_timing` (write): with TIMING, the next packet goes at once and
+//!   those after it keep their gaps from it (Click's button for replaying
+//!   from a pause without a burst).
 //!
 //! ## Differences from Click
 //! - Also reads pcapng (Click reads classic pcap only), and link types 228
 //!   and 229 as raw IP.
 //! - Emits up to BURST packets per task run (Click: one).
-//! - Does not read compressed files; `FILEPOS`, `END_CALL` and the
-//!   `extend_interval`, `reset_timing` handlers and writable `filepos` are
-//!   not supported. When END is reached without STOP, FromDump is done for
+//! - Does not read compressed files; `FILEPOS`, `END_CALL`, the
+//!   `extend_interval` handler and writable `filepos` are not supported.
+//!   `reset_timing` re-times from the next packet emitted (Click: from the
+//!   next packet read from the file; it also keeps START and END where they
+//!   are, as here). When END is reached without STOP, FromDump is done for
 //!   good (Click deactivates itself and can be reactivated).
 //! - Packets longer than a buffer holds (9,600 bytes) are cut to fit; the
 //!   cut bytes are added to the extra length annotation.
@@ -121,6 +126,7 @@ pub const SPEC: ElementSpec = ElementSpec {
         HandlerSpec::read("packet_filepos", "file offset of the last packet read"),
         HandlerSpec::read("sampling_prob", "sampling probability"),
         HandlerSpec::read("error", "the problem that ended reading early"),
+        HandlerSpec::write("reset_timing", "TIMING: time the next packet from now"),
     ],
     configure_phase: engine::spec::ConfigurePhase::Default,
     make,
@@ -182,6 +188,8 @@ pub struct FromDump {
     name: String,
     filename: String,
     timing: bool,
+    /// `reset_timing` was written: re-base TIMING at the next packet.
+    rebase_timing: bool,
     stop: bool,
     active: bool,
     sampling_prob: u32,
@@ -266,6 +274,7 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
         name: cx.name.clone(),
         filename,
         timing,
+        rebase_timing: false,
         stop,
         active,
         sampling_prob,
@@ -492,9 +501,17 @@ impl FromDump {
     }
 
     /// With TIMING, the monotonic time `p` is due if that is after `now`.
-    fn due(&self, p: &Packet, now: u64) -> Option<u64> {
+    fn due(&mut self, p: &Packet, now: u64) -> Option<u64> {
         if !self.timing {
             return None;
+        }
+        if self.rebase_timing
+            && let Some(r) = self.resolved.as_mut()
+        {
+            // `reset_timing`: this packet goes now, the rest keep their
+            // gaps from it.
+            r.base = Some((p.anno().timestamp.0, now));
+            self.rebase_timing = false;
         }
         let (first, base) = self.resolved?.base?;
         let due = base.saturating_add(p.anno().timestamp.0.saturating_sub(first));
@@ -627,6 +644,7 @@ impl Element for FromDump {
     fn write_handler(&mut self, name: &str, value: &str) -> Result<(), HandlerError> {
         match name {
             "reset_counts" => self.count = 0,
+            "reset_timing" => self.rebase_timing = true,
             "active" => self.active = parse_handler_value(name, value)?,
             "stop" => {
                 self.active = false;
@@ -779,6 +797,40 @@ mod tests {
         h.router.stepper().run_until_idle();
         assert_eq!(h.read("a.count"), "2");
         assert_eq!(h.drops("fd"), vec![1]);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn reset_timing_times_from_the_next_packet() {
+        let ms = 1_000_000;
+        let pkts = vec![
+            (5_000 * ms, udp_frame(0), 42),
+            (5_100 * ms, udp_frame(1), 42),
+            (5_150 * ms, udp_frame(2), 42),
+        ];
+        let path = write_capture("reset-timing", linktype::ETHERNET, &pkts);
+        let h = Harness::new(&format!(
+            "fd :: FromDump({path}, TIMING true) -> c :: Collect;"
+        ));
+        let mut st = h.router.stepper();
+        assert_eq!(st.step(), TaskStatus::Worked);
+        assert_eq!(st.step(), TaskStatus::Idle(Some(100 * ms)));
+        // Paused for a while: the second packet would go at once, the
+        // third right after it.
+        h.clock.advance(500 * ms);
+        h.write("fd.reset_timing", "").unwrap();
+        assert_eq!(st.step(), TaskStatus::Worked);
+        assert_eq!(h.read("c.count"), "2");
+        assert_eq!(
+            st.step(),
+            TaskStatus::Idle(Some(550 * ms)),
+            "50 ms after the second"
+        );
+        h.clock.advance(49 * ms);
+        assert_eq!(st.step(), TaskStatus::Idle(Some(550 * ms)));
+        h.clock.advance(ms);
+        st.step();
+        assert_eq!(h.read("c.count"), "3");
         let _ = std::fs::remove_file(path);
     }
 

@@ -24,6 +24,7 @@
 //! ## Differences from Click
 //! - The random bytes differ from Click's generator's; BURST defaults to
 //!   256 (Click's to 1), as for InfiniteSource.
+//! - `END_CALL` is not supported (STOP is).
 //!
 //! ## Example
 //! ```text
@@ -55,5 +56,28 @@ mod tests {
         let ok: u64 = r.read_handler("ok.count").unwrap().parse().unwrap();
         assert!(ok < 5, "random bytes are rarely a valid IP header ({ok})");
         assert!(engine::Router::from_text("t", "RandomSource(20000) -> Discard", &reg).is_err());
+    }
+
+    #[test]
+    fn bad_arguments() {
+        let reg = crate::registry();
+        for bad in [
+            "",
+            "-1",
+            "x",
+            "20000",
+            "60, 10, 0",
+            "60, 10, 1, maybe",
+            "60, LIMIT x",
+            "60, STOP 3",
+            "60, TIMESTAMP yes please",
+            "60, 10, 1, true, 5",
+        ] {
+            let text = format!("RandomSource({bad}) -> Discard");
+            assert!(
+                engine::Router::from_text("t", &text, &reg).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

@@ -23,8 +23,9 @@
 //! - `CHECKSUM` (default false): add the GRE checksum.
 //!
 //! ## Differences from Click
-//! - Not in Click 2.1's element library (Click's packages have GRE
-//!   elements with other arguments); this follows the RFCs.
+//! - Click 2.1 has no GRE element (its source has none); this one follows
+//!   RFC 2784 and RFC 2890 with Click's argument conventions (PROTOCOL
+//!   first, as EtherEncap's ETHERTYPE; keywords for the options).
 //!
 //! ## Example
 //! ```text

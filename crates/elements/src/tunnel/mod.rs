@@ -1,12 +1,17 @@
 //! Tunnels and encapsulation (IP-in-IP, GRE, UDP, VLAN) and the fast packet
-//! sources used by tests and benchmarks (`FastUDPFlows`).
+//! sources used by tests and benchmarks (`FastUDPFlows`, `FastTCPFlows`,
+//! `FastUDPSource`), with `SetRandIPAddress` and `StoreIPAddress` to spread
+//! their traffic over many destinations.
 
 pub mod ethervlanencap;
+pub mod fasttcpflows;
 pub mod fastudpflows;
 pub mod fastudpsource;
 pub mod gredecap;
 pub mod greencap;
 pub mod ipencap;
+pub mod setrandipaddress;
+pub mod storeipaddress;
 pub mod stripipheader;
 pub mod udpipencap;
 pub mod vlandecap;
@@ -18,11 +23,14 @@ use engine::ElementSpec;
 pub fn specs() -> Vec<ElementSpec> {
     vec![
         ethervlanencap::SPEC,
+        fasttcpflows::SPEC,
         fastudpflows::SPEC,
         fastudpsource::SPEC,
         gredecap::SPEC,
         greencap::SPEC,
         ipencap::SPEC,
+        setrandipaddress::SPEC,
+        storeipaddress::SPEC,
         stripipheader::SPEC,
         udpipencap::SPEC,
         vlandecap::SPEC,
