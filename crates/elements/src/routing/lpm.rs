@@ -432,12 +432,10 @@ mod tests {
         let mut t = Trie::<u16>::new(24);
         // Each /32 in a different /24 needs its own group: 32768 fit.
         let mut n = 0u32;
-        loop {
-            match t.insert(n << 8, 32, 1) {
-                Ok(()) => n += 1,
-                Err(Full) => break,
-            }
+        while t.insert(n << 8, 32, 1).is_ok() {
+            n += 1;
         }
+        assert_eq!(t.insert(n << 8, 32, 1), Err(Full));
         assert_eq!(n, 0x8000);
         assert_eq!(t.lookup(n << 8), 0);
         assert_eq!(t.lookup((n - 1) << 8), 1);
