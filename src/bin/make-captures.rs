@@ -1135,6 +1135,249 @@ fn routing_in0_frames() -> Vec<Frame> {
     frames.into_iter().map(Frame::whole).collect()
 }
 
+/// ARP on a router interface (10.0.0.254, 02:00:00:00:00:fe; proxy ARP for
+/// 10.0.0.64/26), for `routing-arp.pcap`: requests for the router, for the
+/// proxied range and for another host; a gratuitous request; IPv4 packets
+/// to hosts not yet resolved (10.0.0.2 twice, 10.0.0.3); replies from
+/// those two hosts (one in an unpadded 42-byte frame) and one from a
+/// multicast Ethernet address; then packets to a resolved host, to the
+/// subnet broadcast, to a multicast group and to the host whose reply was
+/// unusable; a truncated request and an ARP frame for another hardware
+/// type.
+fn routing_arp_frames() -> Vec<Frame> {
+    const ROUTER: Mac = [0x02, 0, 0, 0, 0, 0xfe];
+    const ROUTER_IP: [u8; 4] = [10, 0, 0, 254];
+    const ZERO: Mac = [0; 6];
+    const GROUP_MAC: Mac = [0x03, 0, 0, 0, 0, 9];
+    let ip_to = |dst: [u8; 4], sport: u16| {
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(
+                V4::new(IP_A, dst, PROTO_UDP),
+                &udp4(IP_A, dst, sport, 9, b"data"),
+            ),
+        )
+    };
+    let request = |sha: Mac, spa: [u8; 4], tpa: [u8; 4]| {
+        pad60(ether(BROADCAST, sha, 0x0806, &arp(1, sha, spa, ZERO, tpa)))
+    };
+    let mut other_hw = arp(1, MAC_A, IP_A, ZERO, ROUTER_IP);
+    other_hw[1] = 6;
+    let mut truncated = request(MAC_B, IP_B, ROUTER_IP);
+    truncated.truncate(38);
+    let frames = vec![
+        request(MAC_A, IP_A, ROUTER_IP),
+        request(MAC_A, IP_A, [10, 0, 0, 77]),
+        request(MAC_A, IP_A, [10, 0, 0, 5]),
+        request(MAC_C, [10, 0, 0, 3], [10, 0, 0, 3]),
+        ip_to(IP_B, 1001),
+        ip_to([10, 0, 0, 3], 1002),
+        ip_to(IP_B, 1003),
+        pad60(ether(
+            ROUTER,
+            MAC_B,
+            0x0806,
+            &arp(2, MAC_B, IP_B, ROUTER, ROUTER_IP),
+        )),
+        ether(
+            ROUTER,
+            MAC_C,
+            0x0806,
+            &arp(2, MAC_C, [10, 0, 0, 3], ROUTER, ROUTER_IP),
+        ),
+        pad60(ether(
+            ROUTER,
+            GROUP_MAC,
+            0x0806,
+            &arp(2, GROUP_MAC, [10, 0, 0, 9], ROUTER, ROUTER_IP),
+        )),
+        ip_to(IP_B, 1004),
+        ip_to([10, 0, 0, 255], 1005),
+        ip_to([224, 1, 2, 3], 1006),
+        ip_to([10, 0, 0, 9], 1007),
+        truncated,
+        pad60(ether(BROADCAST, MAC_A, 0x0806, &other_hw)),
+        request(MAC_B, IP_B, [10, 0, 0, 100]),
+    ];
+    frames.into_iter().map(Frame::whole).collect()
+}
+
+/// IPv4 frames for the ICMP, option and fragmentation elements, for
+/// `routing-icmp.pcap` (hosts 10.0.0.1 and 192.168.1.10; router 10.0.0.254):
+/// echo requests (plain, with Record Route, as a first fragment, as a
+/// later fragment, truncated), an echo reply, TTL 1, loose and strict
+/// source routes, a full and a foreign prespecified Timestamp option,
+/// malformed options, an ICMP error, broadcast and multicast destinations,
+/// invalid sources, a later fragment, and 1400-byte datagrams with and
+/// without DF (with copied and uncopied options).
+fn routing_icmp_frames() -> Vec<Frame> {
+    const ROUTER: Mac = [0x02, 0, 0, 0, 0, 0xfe];
+    const ROUTER_IP: [u8; 4] = [10, 0, 0, 254];
+    let v4 = V4::new;
+    let udp = |h: V4, opts: &[u8], sport: u16, payload: &[u8]| {
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4_with(h, opts, &udp4(h.src, h.dst, sport, 33434, payload)),
+        )
+    };
+    let to_c = v4(IP_A, IP_C, PROTO_UDP);
+    let mut frames = vec![
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(v4(IP_A, ROUTER_IP, PROTO_ICMP), &echo(8, 0x51, 1, b"ping")),
+        ),
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4_with(
+                v4(IP_A, ROUTER_IP, PROTO_ICMP),
+                &[7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                &echo(8, 0x51, 2, b"ping with record route"),
+            ),
+        ),
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(
+                V4 {
+                    frag: 0x2000,
+                    ..v4(IP_A, ROUTER_IP, PROTO_ICMP)
+                },
+                &echo(8, 0x51, 3, &pattern(24, 7)),
+            ),
+        ),
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(
+                V4 {
+                    frag: 0x0003,
+                    ..v4(IP_A, ROUTER_IP, PROTO_ICMP)
+                },
+                &[8, 0, 0, 0, 1, 2, 3, 4],
+            ),
+        ),
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(v4(IP_A, ROUTER_IP, PROTO_ICMP), &[8, 0, 0xf7, 0xff]),
+        ),
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(v4(IP_A, ROUTER_IP, PROTO_ICMP), &echo(0, 0x51, 4, b"pong")),
+        ),
+        udp(V4 { ttl: 1, ..to_c }, &[], 40001, b"ttl one"),
+        // Loose source route via 10.0.0.254 then 192.168.1.254, one hop
+        // used (pointer 8).
+        udp(
+            to_c,
+            &[131, 11, 8, 10, 0, 0, 254, 192, 168, 1, 254, 0],
+            40002,
+            b"lsrr",
+        ),
+        // Strict source route, nothing used yet (pointer 4).
+        udp(to_c, &[137, 7, 4, 192, 168, 1, 254, 0], 40003, b"ssrr"),
+        // Timestamp option, full (flag 0): the overflow count goes up.
+        udp(to_c, &[68, 8, 9, 0x00, 0, 0, 0, 1], 40004, b"ts full"),
+        // Timestamp with a prespecified address that is not ours (flag 3).
+        udp(
+            to_c,
+            &[68, 12, 5, 0x03, 1, 2, 3, 4, 0, 0, 0, 0],
+            40005,
+            b"ts other",
+        ),
+        // Record Route whose length runs past the header.
+        udp(to_c, &[7, 15, 4, 0, 0, 0, 0, 0], 40006, b"bad rr"),
+        // Record Route with a pointer below 4.
+        udp(
+            to_c,
+            &[1, 7, 7, 2, 0, 0, 0, 0, 0, 0, 0, 0],
+            40007,
+            b"bad pointer",
+        ),
+        // An ICMP error (port unreachable quoting a UDP header).
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(
+                v4(IP_A, IP_C, PROTO_ICMP),
+                &icmp(
+                    3,
+                    3,
+                    [0; 4],
+                    &ipv4(v4(IP_C, IP_A, PROTO_UDP), &udp_raw(53, 40000, b"")),
+                ),
+            ),
+        ),
+        udp(
+            v4(IP_A, [10, 0, 0, 255], PROTO_UDP),
+            &[],
+            40008,
+            b"subnet broadcast",
+        ),
+        udp(
+            v4(IP_A, [255, 255, 255, 255], PROTO_UDP),
+            &[],
+            40009,
+            b"broadcast",
+        ),
+        udp(
+            v4(IP_A, [224, 0, 0, 9], PROTO_UDP),
+            &[],
+            40010,
+            b"multicast",
+        ),
+        udp(
+            v4([127, 0, 0, 1], IP_C, PROTO_UDP),
+            &[],
+            40011,
+            b"loopback source",
+        ),
+        udp(
+            v4([0, 0, 0, 7], IP_C, PROTO_UDP),
+            &[],
+            40012,
+            b"net zero source",
+        ),
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(
+                V4 {
+                    frag: 0x0004,
+                    ..to_c
+                },
+                &pattern(16, 3),
+            ),
+        ),
+        udp(to_c, &[], 40013, &pattern(1372, 9)),
+        udp(V4 { frag: 0, ..to_c }, &[], 40014, &pattern(1372, 11)),
+        udp(
+            V4 {
+                frag: 0,
+                id: 0x2222,
+                ..to_c
+            },
+            &[7, 7, 4, 0, 0, 0, 0, 131, 7, 4, 10, 0, 0, 254, 0, 0],
+            40015,
+            &pattern(1356, 13),
+        ),
+        udp(V4 { tos: 0x10, ..to_c }, &[], 40016, b"plain"),
+    ];
+    // The last frame arrived as a link-level broadcast.
+    frames.push(pad60(ether(
+        BROADCAST,
+        MAC_A,
+        0x0800,
+        &ipv4(to_c, &udp4(IP_A, IP_C, 40017, 33434, b"link broadcast")),
+    )));
+    frames.into_iter().map(Frame::whole).collect()
+}
+
 /// Flows through a NAT whose public address is 1.0.0.1 and which gives
 /// ports from 1024 in sequence, for `nat-flows.pcap`: inside hosts
 /// 10.0.0.1 and 10.0.0.2 both using source port 40000, replies from
@@ -1329,6 +1572,20 @@ fn write_captures(dir: &Path) -> io::Result<Vec<PathBuf>> {
     write_pcap(
         &out("routing-in0.pcap"),
         &routing_in0_frames(),
+        linktype::ETHERNET,
+        ByteOrder::Little,
+        false,
+    )?;
+    write_pcap(
+        &out("routing-arp.pcap"),
+        &routing_arp_frames(),
+        linktype::ETHERNET,
+        ByteOrder::Little,
+        false,
+    )?;
+    write_pcap(
+        &out("routing-icmp.pcap"),
+        &routing_icmp_frames(),
         linktype::ETHERNET,
         ByteOrder::Little,
         false,

@@ -97,4 +97,9 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         "Idle -> in :: Strip(14) -> MarkIPHeader -> x :: IPReassembler(HIMEM 3000) -> Discard; x[1] -> Discard",
         true,
     ),
+    (
+        "SetTimestamp",
+        "Idle -> in :: Null -> x :: SetTimestamp(1700000000.5) -> Discard",
+        false,
+    ),
 ];
