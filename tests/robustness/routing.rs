@@ -102,4 +102,9 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         "Idle -> in :: Null -> x :: SetTimestamp(1700000000.5) -> Discard",
         false,
     ),
+    (
+        "SetPacketType",
+        "Idle -> in :: Null -> x :: SetPacketType(BROADCAST) -> Discard",
+        false,
+    ),
 ];

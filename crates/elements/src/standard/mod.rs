@@ -19,6 +19,7 @@ pub mod randomsource;
 pub mod ratedsource;
 pub mod ratedunqueue;
 pub mod roundrobinsched;
+pub mod setpackettype;
 pub mod settimestamp;
 pub mod simplequeue;
 pub mod storedata;
