@@ -302,7 +302,7 @@ mod tests {
             e.read_handler("table").unwrap(),
             "10.0.0.1/32 02-00-00-00-00-02\n10.0.0.0/8 02-00-00-00-00-03\n192.168.1.1/32 02-00-00-00-00-02\n"
         );
-        let mut look = |e: &mut Box<dyn Element>, a: &str| {
+        let look = |e: &mut Box<dyn Element>, a: &str| {
             e.write_handler("lookup", a).unwrap();
             e.read_handler("lookup").unwrap()
         };

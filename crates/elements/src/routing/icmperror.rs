@@ -335,8 +335,8 @@ impl ICMPError {
                 oo -= 4;
             }
             e.push(0);
-            e.truncate(20 + (olen + 3) / 4 * 4);
-            e.resize(20 + (olen + 3) / 4 * 4, 0);
+            e.truncate(20 + olen.div_ceil(4) * 4);
+            e.resize(20 + olen.div_ceil(4) * 4, 0);
         }
         let iphl = e.len();
         e[0] = 0x40 | (iphl / 4) as u8;
