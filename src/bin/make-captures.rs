@@ -1378,6 +1378,222 @@ fn routing_icmp_frames() -> Vec<Frame> {
     frames.into_iter().map(Frame::whole).collect()
 }
 
+/// A deterministic xorshift generator for the synthetic route table.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Whether `addr/len` overlaps address space a public routing table does
+/// not carry (0/8, 10/8, 127/8, 172.16/12, 192.168/16, 224/3), which
+/// also keeps it clear of the router's own subnets.
+fn reserved(addr: u32, len: u32) -> bool {
+    const RESERVED: &[(u32, u32)] = &[
+        (0x0000_0000, 8),
+        (0x0a00_0000, 8),
+        (0x7f00_0000, 8),
+        (0xac10_0000, 12),
+        (0xc0a8_0000, 16),
+        (0xe000_0000, 3),
+    ];
+    RESERVED.iter().any(|&(r, rl)| {
+        let l = rl.min(len);
+        let m = u32::MAX << (32 - l);
+        addr & m == r & m
+    })
+}
+
+/// `n` routes in the shape of a public BGP table: prefix lengths drawn
+/// from a distribution like today's (most /24, then /22, /23, /21, /20,
+/// /16, a few shorter and longer), about a third of them drawn as
+/// more-specifics of routes already drawn, none in reserved space; each through one of
+/// eight gateways on either interface of `configs/router.click`
+/// (10.0.0.1–8, output 1; 192.168.1.1–8, output 2). One `ADDR/LEN GW OUT`
+/// per route, in Click's route syntax.
+fn synthetic_routes(n: usize) -> Vec<(u32, u32, String)> {
+    // (prefix length, weight in thousandths)
+    const LENGTHS: &[(u32, u64)] = &[
+        (8, 2),
+        (12, 3),
+        (13, 3),
+        (14, 5),
+        (15, 7),
+        (16, 30),
+        (17, 15),
+        (18, 20),
+        (19, 30),
+        (20, 50),
+        (21, 50),
+        (22, 120),
+        (23, 90),
+        (24, 560),
+        (25, 5),
+        (26, 4),
+        (28, 3),
+        (29, 2),
+        (32, 1),
+    ];
+    let total: u64 = LENGTHS.iter().map(|&(_, w)| w).sum();
+    let mut rng = XorShift(0x5eed_0f_1000_7a61);
+    let mut seen = std::collections::HashSet::new();
+    let mut routes: Vec<(u32, u32, String)> = Vec::with_capacity(n);
+    while routes.len() < n {
+        let (addr, len) = if !routes.is_empty() && rng.below(3) == 0 {
+            // A more-specific of a route already in the table.
+            let (base, blen, _) = routes[rng.below(routes.len() as u64) as usize];
+            if blen > 23 {
+                continue;
+            }
+            let len = (blen + 1 + rng.below(3) as u32).min(24);
+            let host = rng.next() as u32 & (u32::MAX >> blen);
+            (base | host, len)
+        } else {
+            let mut pick = rng.below(total);
+            let len = LENGTHS
+                .iter()
+                .find(|&&(_, w)| {
+                    if pick < w {
+                        true
+                    } else {
+                        pick -= w;
+                        false
+                    }
+                })
+                .map_or(24, |&(l, _)| l);
+            let first = 1 + rng.below(223) as u32;
+            (first << 24 | (rng.next() as u32 & 0x00ff_ffff), len)
+        };
+        let addr = addr & (u32::MAX << (32 - len));
+        if reserved(addr, len) || !seen.insert((addr, len)) {
+            continue;
+        }
+        let iface = rng.below(2);
+        let gw = if iface == 0 {
+            format!("10.0.0.{}", 1 + rng.below(8))
+        } else {
+            format!("192.168.1.{}", 1 + rng.below(8))
+        };
+        let text = format!(
+            "{}/{len} {gw} {}",
+            std::net::Ipv4Addr::from(addr),
+            iface + 1
+        );
+        routes.push((addr, len, text));
+    }
+    routes
+}
+
+/// Traffic for `routing-1000routes.pcap`, arriving on interface 0 of the
+/// 1,000-route router: 120 UDP packets from 10.0.0.1, four in five to an
+/// address inside a route drawn at random (the longest match may be a
+/// more-specific), the rest to random public addresses (most match no
+/// route and are dropped).
+fn routing_1000routes_frames(routes: &[(u32, u32, String)]) -> Vec<Frame> {
+    const ROUTER: Mac = [0x02, 0, 0, 0, 0, 0xfe];
+    let mut rng = XorShift(0x7a61_7a61_0120_0001);
+    let mut frames = Vec::new();
+    while frames.len() < 120 {
+        let dst = if rng.below(5) < 4 {
+            let (addr, len, _) = routes[rng.below(routes.len() as u64) as usize];
+            addr | (rng.next() as u32 & (u32::MAX.checked_shr(len).unwrap_or(0)))
+        } else {
+            (1 + rng.below(223) as u32) << 24 | (rng.next() as u32 & 0x00ff_ffff)
+        };
+        if reserved(dst, 32) {
+            continue;
+        }
+        let dst = dst.to_be_bytes();
+        let sport = 20000 + frames.len() as u16;
+        frames.push(eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(
+                V4::new(IP_A, dst, PROTO_UDP),
+                &udp4(IP_A, dst, sport, 5678, b"route me"),
+            ),
+        ));
+    }
+    frames.into_iter().map(Frame::whole).collect()
+}
+
+/// `configs/router.click` with the synthetic routes in its routing table
+/// and next hops fixed instead of resolved by ARP, for benchmarks and
+/// tests that feed it from memory or captures.
+fn router_with_routes(router: &str, routes: &[(u32, u32, String)]) -> io::Result<String> {
+    let bad = |what: &str| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("configs/router.click: cannot find {what}"),
+        )
+    };
+    let mut text = String::from(
+        "// router-1000routes.click — configs/router.click (generated from it by\n\
+         // src/bin/make-captures.rs) with 1,000 more routes in `rt`, drawn like a\n\
+         // public BGP table (testdata/routing/routes-1000.txt), and each\n\
+         // interface's next hop fixed (EtherEncap to 02:00:00:00:00:01 on\n\
+         // interface 0, 02:00:00:00:01:01 on interface 1) instead of resolved by\n\
+         // ARPQuerier, so that in-memory sources and captures can drive it. The\n\
+         // routes' gateways stay in the destination annotation.\n//\n",
+    );
+    let table_end = "$NET0 1, $NET1 2);";
+    if !router.contains(table_end) {
+        return Err(bad("the end of the rt table"));
+    }
+    let mut with_routes = String::from("$NET0 1, $NET1 2,\n");
+    for (i, (_, _, r)) in routes.iter().enumerate() {
+        with_routes.push_str("                    ");
+        with_routes.push_str(r);
+        with_routes.push_str(if i + 1 == routes.len() { ");" } else { ",\n" });
+    }
+    let mut body = router.replacen(table_end, &with_routes, 1);
+    for (i, mac) in [(0, "02:00:00:00:00:01"), (1, "02:00:00:00:01:01")] {
+        let querier = format!("c{i}[1] -> [1]arpq{i} :: ARPQuerier($IP{i}, $MAC{i}) -> out{i}_q;");
+        if !body.contains(&querier) {
+            return Err(bad(&querier));
+        }
+        body = body.replacen(&querier, &format!("c{i}[1] -> Discard;"), 1);
+        let into = format!("  -> arpq{i};");
+        if !body.contains(&into) {
+            return Err(bad(&into));
+        }
+        body = body.replacen(
+            &into,
+            &format!("  -> EtherEncap(0x0800, $MAC{i}, {mac}) -> out{i}_q;"),
+            1,
+        );
+    }
+    text.push_str(&body);
+    Ok(text)
+}
+
+/// Writes `routes-1000.txt` and `router-1000routes.click` into `dir`.
+fn write_routing_data(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let routes = synthetic_routes(1000);
+    let mut list = String::new();
+    for (_, _, r) in &routes {
+        list.push_str(r);
+        list.push('\n');
+    }
+    let routes_path = dir.join("routes-1000.txt");
+    std::fs::write(&routes_path, list)?;
+    let router = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("configs/router.click"),
+    )?;
+    let config_path = dir.join("router-1000routes.click");
+    std::fs::write(&config_path, router_with_routes(&router, &routes)?)?;
+    Ok(vec![routes_path, config_path])
+}
+
 /// Flows through a NAT whose public address is 1.0.0.1 and which gives
 /// ports from 1024 in sequence, for `nat-flows.pcap`: inside hosts
 /// 10.0.0.1 and 10.0.0.2 both using source port 40000, replies from
@@ -1591,6 +1807,13 @@ fn write_captures(dir: &Path) -> io::Result<Vec<PathBuf>> {
         false,
     )?;
     write_pcap(
+        &out("routing-1000routes.pcap"),
+        &routing_1000routes_frames(&synthetic_routes(1000)),
+        linktype::ETHERNET,
+        ByteOrder::Little,
+        false,
+    )?;
+    write_pcap(
         &out("nat-flows.pcap"),
         &nat_frames(),
         linktype::ETHERNET,
@@ -1615,11 +1838,20 @@ fn write_captures(dir: &Path) -> io::Result<Vec<PathBuf>> {
 }
 
 fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = match std::env::args_os().nth(1) {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/captures"),
+        None => root.join("testdata/captures"),
     };
-    match write_captures(&dir) {
+    let routing_dir = match std::env::args_os().nth(2) {
+        Some(d) => PathBuf::from(d),
+        None => root.join("testdata/routing"),
+    };
+    let result = write_captures(&dir).and_then(|mut files| {
+        files.extend(write_routing_data(&routing_dir)?);
+        Ok(files)
+    });
+    match result {
         Ok(files) => {
             for f in files {
                 println!("{}", f.display());
@@ -1729,6 +1961,42 @@ mod tests {
             "FromDump -> ToDump of {n} packets made {used} allocations"
         );
         let _ = std::fs::remove_dir_all(&tmp);
+    }
+
+    #[test]
+    fn committed_routing_data_is_what_the_generator_makes() {
+        let tmp = std::env::temp_dir().join(format!("make-routing-{}", std::process::id()));
+        let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/routing");
+        for f in write_routing_data(&tmp).unwrap() {
+            let name = f.file_name().unwrap();
+            let fresh = std::fs::read(&f).unwrap();
+            let want = std::fs::read(committed.join(name)).unwrap_or_default();
+            assert!(
+                fresh == want,
+                "testdata/routing/{} differs from the generator's output (did configs/router.click change?); run `cargo run --bin make-captures`",
+                name.to_string_lossy()
+            );
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+
+    #[test]
+    fn synthetic_routes_look_like_a_bgp_table() {
+        let routes = synthetic_routes(1000);
+        assert_eq!(routes.len(), 1000);
+        let count = |l: u32| routes.iter().filter(|r| r.1 == l).count();
+        assert!(count(24) > 450, "{}", count(24));
+        assert!(count(16) > 10 && count(22) > 60);
+        let nested = routes
+            .iter()
+            .filter(|a| {
+                routes
+                    .iter()
+                    .any(|b| b.1 < a.1 && a.0 & (u32::MAX << (32 - b.1)) == b.0)
+            })
+            .count();
+        assert!(nested > 150, "{nested} more-specifics");
+        assert!(routes.iter().all(|r| !reserved(r.0, r.1)));
     }
 
     #[test]
