@@ -1443,7 +1443,7 @@ fn synthetic_routes(n: usize) -> Vec<(u32, u32, String)> {
         (32, 1),
     ];
     let total: u64 = LENGTHS.iter().map(|&(_, w)| w).sum();
-    let mut rng = XorShift(0x5eed_0f_1000_7a61);
+    let mut rng = XorShift(0x005e_ed0f_1000_7a61);
     let mut seen = std::collections::HashSet::new();
     let mut routes: Vec<(u32, u32, String)> = Vec::with_capacity(n);
     while routes.len() < n {
