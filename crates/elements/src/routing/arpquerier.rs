@@ -1,4 +1,4 @@
-//! ARPQuerier — puts IP packets in Ethernet headers, finding next hops by ARP.
+//! ARPQuerier — encapsulates IP packets in Ethernet headers found via ARP.
 //!
 //! ## Synopsis
 //! `ARPQuerier(IP, ETH [, keywords])`
