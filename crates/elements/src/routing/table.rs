@@ -1026,4 +1026,59 @@ mod tests {
         assert_eq!(t.lookup(0x0a01_0000).port, 2);
         assert_eq!(t.hop_index.len(), 1, "unused hops are released");
     }
+
+    /// Routes changed through the router's handler interface take effect
+    /// for the next packets, for every dynamic class.
+    #[test]
+    fn routes_change_while_the_router_runs() {
+        for class in [
+            "RadixIPLookup",
+            "DirectIPLookup",
+            "LinearIPLookup",
+            "LookupIPRoute",
+        ] {
+            let text = format!(
+                "Idle -> in :: GetIPAddress(16) -> rt :: {class}(10.0.0.0/8 0);
+                 rt[0] -> c0 :: Counter -> Discard; rt[1] -> c1 :: Counter -> Discard;"
+            );
+            let router = engine::Router::from_text("t", &text, &crate::registry())
+                .unwrap_or_else(|e| panic!("{}", e.render()));
+            let eid = router.find("in").unwrap();
+            let send = || {
+                let mut b = PacketBatch::new();
+                b.push(
+                    packet::Packet::from_slice(&crate::ip::testing::ipv4_udp(
+                        64,
+                        [1, 1, 1, 1],
+                        [10, 1, 2, 3],
+                    ))
+                    .unwrap(),
+                );
+                router.inject(eid, 0, b);
+            };
+            let count = |c: &str| router.read_handler(&format!("{c}.count")).unwrap();
+            send();
+            router.write_handler("rt.add", "10.1.0.0/16 1").unwrap();
+            send();
+            router
+                .write_handler("rt.ctrl", "remove 10.1.0.0/16\nset 10.0.0.0/8 1")
+                .unwrap();
+            send();
+            router.write_handler("rt.remove", "10.0.0.0/8").unwrap();
+            send();
+            assert_eq!(
+                (count("c0"), count("c1")),
+                ("1".into(), "2".into()),
+                "{class}"
+            );
+            assert_eq!(router.read_handler("rt.table").unwrap(), "", "{class}");
+        }
+        let router = engine::Router::from_text(
+            "t",
+            "Idle -> rt :: StaticIPLookup(10.0.0.0/8 0) -> Discard;",
+            &crate::registry(),
+        )
+        .unwrap();
+        assert!(router.write_handler("rt.add", "11.0.0.0/8 0").is_err());
+    }
 }
