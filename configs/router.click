@@ -9,8 +9,14 @@
 // send a redirect for packets leaving by the interface they came in on,
 // process IP options, fix the source of ICMP errors, decrement the TTL
 // (time exceeded for TTL 1), fragment to the MTU (or "fragmentation
-// needed" with DF). Pings to the router's own addresses are answered;
-// other packets for the router are dropped.
+// needed" with DF). Pings to the router's own addresses are answered
+// (after reassembly); other packets for the router are dropped.
+//
+// The paper's figure calls the redirect step "CheckPaint"; in Click 2.1
+// that element (a copy of packets painted with the outgoing interface's
+// colour) is PaintTee, as in Click's own make-ip-conf.pl, and CheckPaint
+// filters instead. ICMP errors are not rate limited, as in Click: put a
+// RatedSplitter after an ICMPError to limit them.
 //
 //   sudo yard run configs/router.click -h rt.table -h arpq0.table
 //
@@ -41,7 +47,7 @@ ip :: Strip(14)
   -> rt;
 
 // Packets for the router: answer pings, drop the rest.
-rt[0] -> self :: IPClassifier(icmp type echo, -);
+rt[0] -> IPReassembler -> self :: IPClassifier(icmp type echo, -);
 self[0] -> ICMPPingResponder -> rt;
 self[1] -> Discard;
 
@@ -53,7 +59,7 @@ c0[1] -> [1]arpq0 :: ARPQuerier($IP0, $MAC0) -> out0_q;
 c0[2] -> Paint(1) -> ip;
 c0[3] -> Discard;
 rt[1] -> DropBroadcasts
-  -> cp0 :: CheckPaint(1)
+  -> cp0 :: PaintTee(1)
   -> gio0 :: IPGWOptions($IP0)
   -> FixIPSrc($IP0)
   -> dt0 :: DecIPTTL
@@ -72,7 +78,7 @@ c1[1] -> [1]arpq1 :: ARPQuerier($IP1, $MAC1) -> out1_q;
 c1[2] -> Paint(2) -> ip;
 c1[3] -> Discard;
 rt[2] -> DropBroadcasts
-  -> cp1 :: CheckPaint(2)
+  -> cp1 :: PaintTee(2)
   -> gio1 :: IPGWOptions($IP1)
   -> FixIPSrc($IP1)
   -> dt1 :: DecIPTTL

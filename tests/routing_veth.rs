@@ -141,7 +141,11 @@ fn router_routes_between_subnets() {
     wait_listening(&h2, "192.168.1.10", 8080);
     let across =
         output_text(in_ns(&h1, "ping").args(["-c", "3", "-i", "0.2", "-W", "2", "192.168.1.10"]));
+    let back =
+        output_text(in_ns(&h2, "ping").args(["-c", "3", "-i", "0.2", "-W", "2", "10.0.0.1"]));
     let to_router = output_text(in_ns(&h1, "ping").args(["-c", "1", "-W", "2", "10.0.0.254"]));
+    let ttl1_back =
+        output_text(in_ns(&h2, "ping").args(["-c", "1", "-t", "1", "-W", "2", "10.0.0.1"]));
     let ttl1 =
         output_text(in_ns(&h1, "ping").args(["-c", "1", "-t", "1", "-W", "2", "192.168.1.10"]));
     let out = in_ns(&h1, "curl")
@@ -154,7 +158,10 @@ fn router_routes_between_subnets() {
     );
     let data = out.stdout;
     let printed = stop_yard(&mut router);
-    println!("{}\n{}\n{}\n{printed}", across.1, to_router.1, ttl1.1);
+    println!(
+        "{}\n{}\n{}\n{}\n{}\n{printed}",
+        across.1, back.1, to_router.1, ttl1.1, ttl1_back.1
+    );
 
     assert!(across.0, "ping across the router failed:\n{}", across.1);
     assert!(
@@ -162,7 +169,18 @@ fn router_routes_between_subnets() {
         "replies should arrive with TTL 63:\n{}",
         across.1
     );
+    assert!(back.0, "ping back across the router failed:\n{}", back.1);
+    assert!(
+        back.1.contains("ttl=63"),
+        "replies from h1 should arrive at h2 with TTL 63:\n{}",
+        back.1
+    );
     assert!(to_router.0, "ping to the router failed:\n{}", to_router.1);
+    assert!(
+        ttl1_back.1.contains("From 192.168.1.254") && ttl1_back.1.contains("exceeded"),
+        "TTL 1 from h2 should get time exceeded from the router's other address:\n{}",
+        ttl1_back.1
+    );
     assert!(
         ttl1.1.contains("From 10.0.0.254") && ttl1.1.contains("exceeded"),
         "TTL 1 should get time exceeded from the router:\n{}",

@@ -1135,6 +1135,465 @@ fn routing_in0_frames() -> Vec<Frame> {
     frames.into_iter().map(Frame::whole).collect()
 }
 
+/// ARP on a router interface (10.0.0.254, 02:00:00:00:00:fe; proxy ARP for
+/// 10.0.0.64/26), for `routing-arp.pcap`: requests for the router, for the
+/// proxied range and for another host; a gratuitous request; IPv4 packets
+/// to hosts not yet resolved (10.0.0.2 twice, 10.0.0.3); replies from
+/// those two hosts (one in an unpadded 42-byte frame) and one from a
+/// multicast Ethernet address; then packets to a resolved host, to the
+/// subnet broadcast, to a multicast group and to the host whose reply was
+/// unusable; a truncated request and an ARP frame for another hardware
+/// type.
+fn routing_arp_frames() -> Vec<Frame> {
+    const ROUTER: Mac = [0x02, 0, 0, 0, 0, 0xfe];
+    const ROUTER_IP: [u8; 4] = [10, 0, 0, 254];
+    const ZERO: Mac = [0; 6];
+    const GROUP_MAC: Mac = [0x03, 0, 0, 0, 0, 9];
+    let ip_to = |dst: [u8; 4], sport: u16| {
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(
+                V4::new(IP_A, dst, PROTO_UDP),
+                &udp4(IP_A, dst, sport, 9, b"data"),
+            ),
+        )
+    };
+    let request = |sha: Mac, spa: [u8; 4], tpa: [u8; 4]| {
+        pad60(ether(BROADCAST, sha, 0x0806, &arp(1, sha, spa, ZERO, tpa)))
+    };
+    let mut other_hw = arp(1, MAC_A, IP_A, ZERO, ROUTER_IP);
+    other_hw[1] = 6;
+    let mut truncated = request(MAC_B, IP_B, ROUTER_IP);
+    truncated.truncate(38);
+    let frames = vec![
+        request(MAC_A, IP_A, ROUTER_IP),
+        request(MAC_A, IP_A, [10, 0, 0, 77]),
+        request(MAC_A, IP_A, [10, 0, 0, 5]),
+        request(MAC_C, [10, 0, 0, 3], [10, 0, 0, 3]),
+        ip_to(IP_B, 1001),
+        ip_to([10, 0, 0, 3], 1002),
+        ip_to(IP_B, 1003),
+        pad60(ether(
+            ROUTER,
+            MAC_B,
+            0x0806,
+            &arp(2, MAC_B, IP_B, ROUTER, ROUTER_IP),
+        )),
+        ether(
+            ROUTER,
+            MAC_C,
+            0x0806,
+            &arp(2, MAC_C, [10, 0, 0, 3], ROUTER, ROUTER_IP),
+        ),
+        pad60(ether(
+            ROUTER,
+            GROUP_MAC,
+            0x0806,
+            &arp(2, GROUP_MAC, [10, 0, 0, 9], ROUTER, ROUTER_IP),
+        )),
+        ip_to(IP_B, 1004),
+        ip_to([10, 0, 0, 255], 1005),
+        ip_to([224, 1, 2, 3], 1006),
+        ip_to([10, 0, 0, 9], 1007),
+        truncated,
+        pad60(ether(BROADCAST, MAC_A, 0x0806, &other_hw)),
+        request(MAC_B, IP_B, [10, 0, 0, 100]),
+    ];
+    frames.into_iter().map(Frame::whole).collect()
+}
+
+/// IPv4 frames for the ICMP, option and fragmentation elements, for
+/// `routing-icmp.pcap` (hosts 10.0.0.1 and 192.168.1.10; router 10.0.0.254):
+/// echo requests (plain, with Record Route, as a first fragment, as a
+/// later fragment, truncated), an echo reply, TTL 1, loose and strict
+/// source routes, a full and a foreign prespecified Timestamp option,
+/// malformed options, an ICMP error, broadcast and multicast destinations,
+/// invalid sources, a later fragment, and 1400-byte datagrams with and
+/// without DF (with copied and uncopied options).
+fn routing_icmp_frames() -> Vec<Frame> {
+    const ROUTER: Mac = [0x02, 0, 0, 0, 0, 0xfe];
+    const ROUTER_IP: [u8; 4] = [10, 0, 0, 254];
+    let v4 = V4::new;
+    let udp = |h: V4, opts: &[u8], sport: u16, payload: &[u8]| {
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4_with(h, opts, &udp4(h.src, h.dst, sport, 33434, payload)),
+        )
+    };
+    let to_c = v4(IP_A, IP_C, PROTO_UDP);
+    let mut frames = vec![
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(v4(IP_A, ROUTER_IP, PROTO_ICMP), &echo(8, 0x51, 1, b"ping")),
+        ),
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4_with(
+                v4(IP_A, ROUTER_IP, PROTO_ICMP),
+                &[7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                &echo(8, 0x51, 2, b"ping with record route"),
+            ),
+        ),
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(
+                V4 {
+                    frag: 0x2000,
+                    ..v4(IP_A, ROUTER_IP, PROTO_ICMP)
+                },
+                &echo(8, 0x51, 3, &pattern(24, 7)),
+            ),
+        ),
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(
+                V4 {
+                    frag: 0x0003,
+                    ..v4(IP_A, ROUTER_IP, PROTO_ICMP)
+                },
+                &[8, 0, 0, 0, 1, 2, 3, 4],
+            ),
+        ),
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(v4(IP_A, ROUTER_IP, PROTO_ICMP), &[8, 0, 0xf7, 0xff]),
+        ),
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(v4(IP_A, ROUTER_IP, PROTO_ICMP), &echo(0, 0x51, 4, b"pong")),
+        ),
+        udp(V4 { ttl: 1, ..to_c }, &[], 40001, b"ttl one"),
+        // Loose source route via 10.0.0.254 then 192.168.1.254, one hop
+        // used (pointer 8).
+        udp(
+            to_c,
+            &[131, 11, 8, 10, 0, 0, 254, 192, 168, 1, 254, 0],
+            40002,
+            b"lsrr",
+        ),
+        // Strict source route, nothing used yet (pointer 4).
+        udp(to_c, &[137, 7, 4, 192, 168, 1, 254, 0], 40003, b"ssrr"),
+        // Timestamp option, full (flag 0): the overflow count goes up.
+        udp(to_c, &[68, 8, 9, 0x00, 0, 0, 0, 1], 40004, b"ts full"),
+        // Timestamp with a prespecified address that is not ours (flag 3).
+        udp(
+            to_c,
+            &[68, 12, 5, 0x03, 1, 2, 3, 4, 0, 0, 0, 0],
+            40005,
+            b"ts other",
+        ),
+        // Record Route whose length runs past the header.
+        udp(to_c, &[7, 15, 4, 0, 0, 0, 0, 0], 40006, b"bad rr"),
+        // Record Route with a pointer below 4.
+        udp(
+            to_c,
+            &[1, 7, 7, 2, 0, 0, 0, 0, 0, 0, 0, 0],
+            40007,
+            b"bad pointer",
+        ),
+        // An ICMP error (port unreachable quoting a UDP header).
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(
+                v4(IP_A, IP_C, PROTO_ICMP),
+                &icmp(
+                    3,
+                    3,
+                    [0; 4],
+                    &ipv4(v4(IP_C, IP_A, PROTO_UDP), &udp_raw(53, 40000, b"")),
+                ),
+            ),
+        ),
+        udp(
+            v4(IP_A, [10, 0, 0, 255], PROTO_UDP),
+            &[],
+            40008,
+            b"subnet broadcast",
+        ),
+        udp(
+            v4(IP_A, [255, 255, 255, 255], PROTO_UDP),
+            &[],
+            40009,
+            b"broadcast",
+        ),
+        udp(
+            v4(IP_A, [224, 0, 0, 9], PROTO_UDP),
+            &[],
+            40010,
+            b"multicast",
+        ),
+        udp(
+            v4([127, 0, 0, 1], IP_C, PROTO_UDP),
+            &[],
+            40011,
+            b"loopback source",
+        ),
+        udp(
+            v4([0, 0, 0, 7], IP_C, PROTO_UDP),
+            &[],
+            40012,
+            b"net zero source",
+        ),
+        eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(
+                V4 {
+                    frag: 0x0004,
+                    ..to_c
+                },
+                &pattern(16, 3),
+            ),
+        ),
+        udp(to_c, &[], 40013, &pattern(1372, 9)),
+        udp(V4 { frag: 0, ..to_c }, &[], 40014, &pattern(1372, 11)),
+        udp(
+            V4 {
+                frag: 0,
+                id: 0x2222,
+                ..to_c
+            },
+            &[7, 7, 4, 0, 0, 0, 0, 131, 7, 4, 10, 0, 0, 254, 0, 0],
+            40015,
+            &pattern(1356, 13),
+        ),
+        udp(V4 { tos: 0x10, ..to_c }, &[], 40016, b"plain"),
+    ];
+    // The last frame arrived as a link-level broadcast.
+    frames.push(pad60(ether(
+        BROADCAST,
+        MAC_A,
+        0x0800,
+        &ipv4(to_c, &udp4(IP_A, IP_C, 40017, 33434, b"link broadcast")),
+    )));
+    frames.into_iter().map(Frame::whole).collect()
+}
+
+/// A deterministic xorshift generator for the synthetic route table.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Whether `addr/len` overlaps address space a public routing table does
+/// not carry (0/8, 10/8, 127/8, 172.16/12, 192.168/16, 224/3), which
+/// also keeps it clear of the router's own subnets.
+fn reserved(addr: u32, len: u32) -> bool {
+    const RESERVED: &[(u32, u32)] = &[
+        (0x0000_0000, 8),
+        (0x0a00_0000, 8),
+        (0x7f00_0000, 8),
+        (0xac10_0000, 12),
+        (0xc0a8_0000, 16),
+        (0xe000_0000, 3),
+    ];
+    RESERVED.iter().any(|&(r, rl)| {
+        let l = rl.min(len);
+        let m = u32::MAX << (32 - l);
+        addr & m == r & m
+    })
+}
+
+/// `n` routes in the shape of a public BGP table: prefix lengths drawn
+/// from a distribution like today's (most /24, then /22, /23, /21, /20,
+/// /16, a few shorter and longer), about a third of them drawn as
+/// more-specifics of routes already drawn, none in reserved space; each through one of
+/// eight gateways on either interface of `configs/router.click`
+/// (10.0.0.1–8, output 1; 192.168.1.1–8, output 2). One `ADDR/LEN GW OUT`
+/// per route, in Click's route syntax.
+fn synthetic_routes(n: usize) -> Vec<(u32, u32, String)> {
+    // (prefix length, weight in thousandths)
+    const LENGTHS: &[(u32, u64)] = &[
+        (8, 2),
+        (12, 3),
+        (13, 3),
+        (14, 5),
+        (15, 7),
+        (16, 30),
+        (17, 15),
+        (18, 20),
+        (19, 30),
+        (20, 50),
+        (21, 50),
+        (22, 120),
+        (23, 90),
+        (24, 560),
+        (25, 5),
+        (26, 4),
+        (28, 3),
+        (29, 2),
+        (32, 1),
+    ];
+    let total: u64 = LENGTHS.iter().map(|&(_, w)| w).sum();
+    let mut rng = XorShift(0x005e_ed0f_1000_7a61);
+    let mut seen = std::collections::HashSet::new();
+    let mut routes: Vec<(u32, u32, String)> = Vec::with_capacity(n);
+    while routes.len() < n {
+        let (addr, len) = if !routes.is_empty() && rng.below(3) == 0 {
+            // A more-specific of a route already in the table.
+            let (base, blen, _) = routes[rng.below(routes.len() as u64) as usize];
+            if blen > 23 {
+                continue;
+            }
+            let len = (blen + 1 + rng.below(3) as u32).min(24);
+            let host = rng.next() as u32 & (u32::MAX >> blen);
+            (base | host, len)
+        } else {
+            let mut pick = rng.below(total);
+            let len = LENGTHS
+                .iter()
+                .find(|&&(_, w)| {
+                    if pick < w {
+                        true
+                    } else {
+                        pick -= w;
+                        false
+                    }
+                })
+                .map_or(24, |&(l, _)| l);
+            let first = 1 + rng.below(223) as u32;
+            (first << 24 | (rng.next() as u32 & 0x00ff_ffff), len)
+        };
+        let addr = addr & (u32::MAX << (32 - len));
+        if reserved(addr, len) || !seen.insert((addr, len)) {
+            continue;
+        }
+        let iface = rng.below(2);
+        let gw = if iface == 0 {
+            format!("10.0.0.{}", 1 + rng.below(8))
+        } else {
+            format!("192.168.1.{}", 1 + rng.below(8))
+        };
+        let text = format!(
+            "{}/{len} {gw} {}",
+            std::net::Ipv4Addr::from(addr),
+            iface + 1
+        );
+        routes.push((addr, len, text));
+    }
+    routes
+}
+
+/// Traffic for `routing-1000routes.pcap`, arriving on interface 0 of the
+/// 1,000-route router: 120 UDP packets from 10.0.0.1, four in five to an
+/// address inside a route drawn at random (the longest match may be a
+/// more-specific), the rest to random public addresses (most match no
+/// route and are dropped).
+fn routing_1000routes_frames(routes: &[(u32, u32, String)]) -> Vec<Frame> {
+    const ROUTER: Mac = [0x02, 0, 0, 0, 0, 0xfe];
+    let mut rng = XorShift(0x7a61_7a61_0120_0001);
+    let mut frames = Vec::new();
+    while frames.len() < 120 {
+        let dst = if rng.below(5) < 4 {
+            let (addr, len, _) = routes[rng.below(routes.len() as u64) as usize];
+            addr | (rng.next() as u32 & (u32::MAX.checked_shr(len).unwrap_or(0)))
+        } else {
+            (1 + rng.below(223) as u32) << 24 | (rng.next() as u32 & 0x00ff_ffff)
+        };
+        if reserved(dst, 32) {
+            continue;
+        }
+        let dst = dst.to_be_bytes();
+        let sport = 20000 + frames.len() as u16;
+        frames.push(eth4(
+            ROUTER,
+            MAC_A,
+            &ipv4(
+                V4::new(IP_A, dst, PROTO_UDP),
+                &udp4(IP_A, dst, sport, 5678, b"route me"),
+            ),
+        ));
+    }
+    frames.into_iter().map(Frame::whole).collect()
+}
+
+/// `configs/router.click` with the synthetic routes in its routing table
+/// and next hops fixed instead of resolved by ARP, for benchmarks and
+/// tests that feed it from memory or captures.
+fn router_with_routes(router: &str, routes: &[(u32, u32, String)]) -> io::Result<String> {
+    let bad = |what: &str| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("configs/router.click: cannot find {what}"),
+        )
+    };
+    let mut text = String::from(
+        "// router-1000routes.click — configs/router.click (generated from it by\n\
+         // src/bin/make-captures.rs) with 1,000 more routes in `rt`, drawn like a\n\
+         // public BGP table (testdata/routing/routes-1000.txt), and each\n\
+         // interface's next hop fixed (EtherEncap to 02:00:00:00:00:01 on\n\
+         // interface 0, 02:00:00:00:01:01 on interface 1) instead of resolved by\n\
+         // ARPQuerier, so that in-memory sources and captures can drive it. The\n\
+         // routes' gateways stay in the destination annotation.\n//\n",
+    );
+    let table_end = "$NET0 1, $NET1 2);";
+    if !router.contains(table_end) {
+        return Err(bad("the end of the rt table"));
+    }
+    let mut with_routes = String::from("$NET0 1, $NET1 2,\n");
+    for (i, (_, _, r)) in routes.iter().enumerate() {
+        with_routes.push_str("                    ");
+        with_routes.push_str(r);
+        with_routes.push_str(if i + 1 == routes.len() { ");" } else { ",\n" });
+    }
+    let mut body = router.replacen(table_end, &with_routes, 1);
+    for (i, mac) in [(0, "02:00:00:00:00:01"), (1, "02:00:00:00:01:01")] {
+        let querier = format!("c{i}[1] -> [1]arpq{i} :: ARPQuerier($IP{i}, $MAC{i}) -> out{i}_q;");
+        if !body.contains(&querier) {
+            return Err(bad(&querier));
+        }
+        body = body.replacen(&querier, &format!("c{i}[1] -> Discard;"), 1);
+        let into = format!("  -> arpq{i};");
+        if !body.contains(&into) {
+            return Err(bad(&into));
+        }
+        body = body.replacen(
+            &into,
+            &format!("  -> EtherEncap(0x0800, $MAC{i}, {mac}) -> out{i}_q;"),
+            1,
+        );
+    }
+    text.push_str(&body);
+    Ok(text)
+}
+
+/// Writes `routes-1000.txt` and `router-1000routes.click` into `dir`.
+fn write_routing_data(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let routes = synthetic_routes(1000);
+    let mut list = String::new();
+    for (_, _, r) in &routes {
+        list.push_str(r);
+        list.push('\n');
+    }
+    let routes_path = dir.join("routes-1000.txt");
+    std::fs::write(&routes_path, list)?;
+    let router = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("configs/router.click"),
+    )?;
+    let config_path = dir.join("router-1000routes.click");
+    std::fs::write(&config_path, router_with_routes(&router, &routes)?)?;
+    Ok(vec![routes_path, config_path])
+}
+
 /// Flows through a NAT whose public address is 1.0.0.1 and which gives
 /// ports from 1024 in sequence, for `nat-flows.pcap`: inside hosts
 /// 10.0.0.1 and 10.0.0.2 both using source port 40000, replies from
@@ -1541,6 +2000,27 @@ fn write_captures(dir: &Path) -> io::Result<Vec<PathBuf>> {
         false,
     )?;
     write_pcap(
+        &out("routing-arp.pcap"),
+        &routing_arp_frames(),
+        linktype::ETHERNET,
+        ByteOrder::Little,
+        false,
+    )?;
+    write_pcap(
+        &out("routing-icmp.pcap"),
+        &routing_icmp_frames(),
+        linktype::ETHERNET,
+        ByteOrder::Little,
+        false,
+    )?;
+    write_pcap(
+        &out("routing-1000routes.pcap"),
+        &routing_1000routes_frames(&synthetic_routes(1000)),
+        linktype::ETHERNET,
+        ByteOrder::Little,
+        false,
+    )?;
+    write_pcap(
         &out("nat-flows.pcap"),
         &nat_frames(),
         linktype::ETHERNET,
@@ -1579,11 +2059,20 @@ fn write_captures(dir: &Path) -> io::Result<Vec<PathBuf>> {
 }
 
 fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = match std::env::args_os().nth(1) {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/captures"),
+        None => root.join("testdata/captures"),
     };
-    match write_captures(&dir) {
+    let routing_dir = match std::env::args_os().nth(2) {
+        Some(d) => PathBuf::from(d),
+        None => root.join("testdata/routing"),
+    };
+    let result = write_captures(&dir).and_then(|mut files| {
+        files.extend(write_routing_data(&routing_dir)?);
+        Ok(files)
+    });
+    match result {
         Ok(files) => {
             for f in files {
                 println!("{}", f.display());
@@ -1693,6 +2182,42 @@ mod tests {
             "FromDump -> ToDump of {n} packets made {used} allocations"
         );
         let _ = std::fs::remove_dir_all(&tmp);
+    }
+
+    #[test]
+    fn committed_routing_data_is_what_the_generator_makes() {
+        let tmp = std::env::temp_dir().join(format!("make-routing-{}", std::process::id()));
+        let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/routing");
+        for f in write_routing_data(&tmp).unwrap() {
+            let name = f.file_name().unwrap();
+            let fresh = std::fs::read(&f).unwrap();
+            let want = std::fs::read(committed.join(name)).unwrap_or_default();
+            assert!(
+                fresh == want,
+                "testdata/routing/{} differs from the generator's output (did configs/router.click change?); run `cargo run --bin make-captures`",
+                name.to_string_lossy()
+            );
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+
+    #[test]
+    fn synthetic_routes_look_like_a_bgp_table() {
+        let routes = synthetic_routes(1000);
+        assert_eq!(routes.len(), 1000);
+        let count = |l: u32| routes.iter().filter(|r| r.1 == l).count();
+        assert!(count(24) > 450, "{}", count(24));
+        assert!(count(16) > 10 && count(22) > 60);
+        let nested = routes
+            .iter()
+            .filter(|a| {
+                routes
+                    .iter()
+                    .any(|b| b.1 < a.1 && a.0 & (u32::MAX << (32 - b.1)) == b.0)
+            })
+            .count();
+        assert!(nested > 150, "{nested} more-specifics");
+        assert!(routes.iter().all(|r| !reserved(r.0, r.1)));
     }
 
     #[test]

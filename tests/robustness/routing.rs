@@ -4,7 +4,7 @@
 pub const SAMPLES: &[(&str, &str, bool)] = &[
     (
         "RadixIPLookup",
-        "Idle -> in :: SetIPAddress(10.1.2.3) -> x :: RadixIPLookup(10.0.0.0/8 0, 0.0.0.0/0 1.2.3.4 1, 192.168.0.0/16 -1) -> Discard; x[1] -> Discard",
+        "Idle -> in :: SetIPAddress(10.1.2.3) -> x :: RadixIPLookup(10.0.0.0/8 0, 0.0.0.0/0 1.2.3.4 1, 192.168.0.0/16 1, 10.1.2.128/25 2) -> Discard; x[1] -> Discard; x[2] -> Discard",
         false,
     ),
     (
@@ -14,7 +14,7 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
     ),
     (
         "DirectIPLookup",
-        "Idle -> in :: SetIPAddress(10.1.2.3) -> x :: DirectIPLookup(10.0.0.0/8 0) -> Discard",
+        "Idle -> in :: SetIPAddress(10.1.2.3) -> x :: DirectIPLookup(10.0.0.0/8 0, 10.1.2.3/32 1.1.1.1 0)  -> Discard",
         false,
     ),
     (
@@ -96,5 +96,15 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         "IPReassembler",
         "Idle -> in :: Strip(14) -> MarkIPHeader -> x :: IPReassembler(HIMEM 3000) -> Discard; x[1] -> Discard",
         true,
+    ),
+    (
+        "SetTimestamp",
+        "Idle -> in :: Null -> x :: SetTimestamp(1700000000.5) -> Discard",
+        false,
+    ),
+    (
+        "SetPacketType",
+        "Idle -> in :: Null -> x :: SetPacketType(BROADCAST) -> Discard",
+        false,
     ),
 ];

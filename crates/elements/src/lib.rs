@@ -60,6 +60,8 @@ fn core_specs() -> Vec<ElementSpec> {
         standard::ratedsource::SPEC,
         standard::ratedunqueue::SPEC,
         standard::roundrobinsched::SPEC,
+        standard::setpackettype::SPEC,
+        standard::settimestamp::SPEC,
         standard::simplequeue::SPEC,
         standard::storedata::SPEC,
         standard::strip::SPEC,

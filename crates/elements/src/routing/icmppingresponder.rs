@@ -9,11 +9,13 @@
 //! ## Description
 //! Turns each ICMP echo request into its echo reply, in place: source and
 //! destination addresses swapped, fragment field cleared, TTL 255, type
-//! and code 0, checksums updated; the destination-IP annotation is set to
-//! the new destination, the timestamp to now, the paint to 0. Other packets
-//! (not echo requests, later fragments, truncated) go to output 1 if it is
-//! connected, else are dropped (reason `not_echo`). The network header
-//! annotation must be set.
+//! and code 0, checksums updated incrementally; the destination-IP
+//! annotation is set to the new destination, the timestamp to now, the
+//! paint to 0. Other packets (not ICMP echo requests, or with fewer than 8
+//! bytes after the IP header) go to output 1 if it is connected, else are
+//! dropped (reason `not_echo`). The network header annotation must be set.
+//! Like Click, it does not look at the fragment offset: put it behind
+//! `IPReassembler` to answer fragmented pings correctly.
 //!
 //! ## Differences from Click
 //! - None known.
@@ -68,27 +70,42 @@ fn reply(h: &mut [u8]) -> Option<Ipv4Addr> {
         return None;
     }
     let hl = usize::from(h[0] & 0x0f) * 4;
-    if hl < 20 || u16::from_be_bytes([h[6], h[7]]) & 0x1fff != 0 || h.len() < hl + 8 || h[hl] != 8 {
+    // As in Click, the fragment offset is not looked at.
+    if hl < 20 || h.len() < hl + 8 || h[hl] != 8 {
         return None;
     }
     let (a, b) = h.split_at_mut(16);
     a[12..16].swap_with_slice(&mut b[..4]);
-    // TTL 255; the header checksum is recomputed (the swap leaves it, the
-    // TTL does not).
+    // The swap leaves the header checksum valid; the fragment field and
+    // the TTL are updated incrementally, as Click does (so a header that
+    // arrived with a bad checksum keeps it).
+    let mut sum = u16::from_be_bytes([h[10], h[11]]);
+    let frag = u16::from_be_bytes([h[6], h[7]]);
+    sum = update_u16(sum, frag, 0);
     h[6] = 0;
     h[7] = 0;
+    let ttl_word = u16::from_be_bytes([h[8], h[9]]);
     h[8] = 255;
-    h[10] = 0;
-    h[11] = 0;
-    let c = packet::checksum::checksum(&h[..hl]);
-    h[10..12].copy_from_slice(&c.to_be_bytes());
+    sum = update_u16(sum, ttl_word, u16::from_be_bytes([h[8], h[9]]));
+    h[10..12].copy_from_slice(&sum.to_be_bytes());
     // Type 8 -> 0 in the first ICMP word.
     let old = u16::from_be_bytes([h[hl], h[hl + 1]]);
     h[hl] = 0;
     h[hl + 1] = 0;
     let new = u16::from_be_bytes([h[hl], h[hl + 1]]);
     let sum = u16::from_be_bytes([h[hl + 2], h[hl + 3]]);
-    h[hl + 2..hl + 4].copy_from_slice(&update_u16(sum, old, new).to_be_bytes());
+    let mut sum = update_u16(sum, old, new);
+    // The incremental update gives 0 (-0) where the message is all zeros,
+    // whose checksum is 0xffff (Click's `click_update_zero_in_cksum`).
+    if sum == 0
+        && h[hl..]
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| b == 0 || i == 2 || i == 3)
+    {
+        sum = 0xffff;
+    }
+    h[hl + 2..hl + 4].copy_from_slice(&sum.to_be_bytes());
     Some(Ipv4Addr::new(h[16], h[17], h[18], h[19]))
 }
 

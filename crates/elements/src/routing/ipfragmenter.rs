@@ -1,7 +1,7 @@
 //! IPFragmenter — fragments IP packets larger than the MTU.
 //!
 //! ## Synopsis
-//! `IPFragmenter(MTU [, keywords HONOR_DF, VERBOSE])`
+//! `IPFragmenter(MTU [, HONOR_DF, VERBOSE, keyword HEADROOM])`
 //!
 //! ## Ports
 //! 1 input, 1 or 2 outputs; push.
@@ -22,9 +22,12 @@
 //! needfrag)`), else is dropped (reason `dont_fragment`).
 //!
 //! ## Arguments
-//! - `MTU`: the largest packet, in bytes (at least 68).
+//! - `MTU`: the largest packet, in bytes (at least 8, as in Click; a
+//!   packet whose header and 8 bytes of data do not fit is dropped as
+//!   `malformed`).
 //! - `HONOR_DF` (default true): respect the don't-fragment bit.
-//! - `VERBOSE`: accepted, ignored.
+//! - `VERBOSE` (default false): accepted; nothing is printed.
+//! - `HEADROOM`: accepted; fragments get the buffer pool's headroom.
 //!
 //! ## Handlers
 //! - `fragments` (read): fragments made. `drops` (read): packets not
@@ -33,6 +36,7 @@
 //! ## Differences from Click
 //! - Click reuses the first fragment's buffer; here every fragment is a
 //!   new buffer from the pool.
+//! - VERBOSE prints nothing (Click reports DF packets it cannot send).
 //!
 //! ## Example
 //! ```text
@@ -69,16 +73,18 @@ struct IPFragmenter {
     df_port: Option<usize>,
     fragments: u64,
     drops: u64,
+    /// Reused: the header of later fragments, and the fragment being made.
+    later_header: Vec<u8>,
+    buf: Vec<u8>,
 }
 
 fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
     let mtu = args.read_mp::<u32>("MTU")? as usize;
-    let honor_df = args.read::<bool>("HONOR_DF")?.unwrap_or(true);
-    let _ = args.read::<bool>("VERBOSE")?;
-    if mtu < 68 {
-        return Err(ConfigError::msg(format!(
-            "MTU {mtu} is below IPv4's minimum of 68"
-        )));
+    let honor_df = args.read_p::<bool>("HONOR_DF")?.unwrap_or(true);
+    let _ = args.read_p::<bool>("VERBOSE")?;
+    let _ = args.read::<u32>("HEADROOM")?;
+    if mtu < 8 {
+        return Err(ConfigError::msg("MTU must be at least 8"));
     }
     Ok(Box::new(IPFragmenter {
         mtu,
@@ -86,6 +92,8 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
         df_port: (cx.noutputs > 1).then_some(1),
         fragments: 0,
         drops: 0,
+        later_header: Vec::with_capacity(60),
+        buf: Vec::with_capacity(mtu.min(packet::MAX_PACKET_LEN)),
     }))
 }
 
@@ -126,10 +134,12 @@ impl IPFragmenter {
         let frag_field = u16::from_be_bytes([ip[6], ip[7]]);
         let base_offset = usize::from(frag_field & 0x1fff) * 8;
         let last_has_mf = frag_field & 0x2000 != 0;
-        let mut later_header = ip[..20].to_vec();
+        let mut later_header = std::mem::take(&mut self.later_header);
+        later_header.clear();
+        later_header.extend_from_slice(&ip[..20]);
         copied_options(&ip[20..hl], &mut later_header);
         let mut at = 0;
-        let mut buf = Vec::with_capacity(self.mtu);
+        let mut buf = std::mem::take(&mut self.buf);
         while at < payload.len() {
             let header: &[u8] = if at == 0 { &ip[..hl] } else { &later_header };
             let room = (self.mtu - header.len()) / 8 * 8;
@@ -156,6 +166,8 @@ impl IPFragmenter {
             }
             at += chunk;
         }
+        self.later_header = later_header;
+        self.buf = buf;
         true
     }
 }

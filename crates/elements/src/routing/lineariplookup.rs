@@ -1,4 +1,4 @@
-//! LinearIPLookup — IP routing lookup through a routing table.
+//! LinearIPLookup — simple IP routing table.
 //!
 //! ## Synopsis
 //! `LinearIPLookup(ADDR1/MASK1 [GW1] OUT1, ADDR2/MASK2 [GW2] OUT2, ...)`
@@ -11,37 +11,44 @@
 //! `GetIPAddress` or `SetIPAddress`) in the routing table and sends it to
 //! the output of the longest matching prefix. A route with a gateway sets
 //! the annotation to the gateway, so `ARPQuerier` resolves the next hop.
-//! Packets with no route, or whose route's output is `-1`, are dropped
-//! (drop reason `no_route`).
+//! Packets that match no route are dropped (drop reason `no_route`).
 //!
 //! ## Arguments
-//! - `ADDR/MASK [GW] OUT`: one route. MASK is a length or a netmask; GW is
-//!   an address or `-`; OUT an output port or `-1`. Addresses may be
-//!   `AddressInfo` names.
+//! - `ADDR/MASK [GW] OUT`, any number: one route. MASK is a length or a
+//!   netmask (a bare address is a /32); GW is an address or `-`; OUT an
+//!   output port. Addresses may be `AddressInfo` names. Of several routes
+//!   for one prefix the first is kept (with a warning), as in Click.
 //!
 //! ## Handlers
 //! - `table` (read): the routes, one a line: `ADDR/LEN`, gateway (or
-//!   `-`), output, separated by tabs as Click prints them.
-//! - `lookup` (read/write): write an address, then read its output port
-//!   and gateway (`-1` when no route matches).
-//! - `add`, `set`, `remove` (write): routes in the argument syntax, one a
-//!   line; `set` replaces a route for the same prefix, `add` refuses to.
-//! - `ctrl` (write): lines `add ROUTE`, `set ROUTE`, `remove ROUTE`.
-//! - `flush` (write): removes every route.
+//!   `-`), output, tab separated and in the order Click lists them.
+//! - `lookup` (read/write): Click reads it with an address as parameter
+//!   and answers `OUT` or `OUT GW` (`-1` when no route matches); here
+//!   write the address, then read the answer.
+//! - `add` (write): adds a route (`ADDR/MASK [GW] OUT`); fails if one
+//!   for that prefix exists.
+//! - `set` (write): adds a route, replacing one for the same prefix.
+//! - `remove` (write): `ADDR/MASK` removes the prefix's route;
+//!   `ADDR/MASK [GW] OUT` only if gateway and output match too.
+//! - `ctrl` (write): lines `add ROUTE`, `set ROUTE`, `remove ROUTE`,
+//!   applied as one operation: if one fails, none is.
 //!
 //! ## Differences from Click
-//! - Click's LinearIPLookup scans its routes in order; Switchyard's shares one indexed table with the other lookup classes, so lookup costs do not grow with the number of routes. Which route wins (the longest prefix) is the same.
+//! - Click searches its route list linearly on every packet; here the
+//!   lookup reads a DIR-16-8-8 multibit trie (the answers, handlers and
+//!   `table` listing are Click's).
+//! - `lookup` is written then read (Click reads it with a parameter).
 //!
 //! ## Example
 //! ```text
-//! rt :: LinearIPLookup(10.0.0.0/24 0, 10.0.1.0/24 1, 0.0.0.0/0 10.0.0.254 0);
+//! rt :: LinearIPLookup(18.26.4.24/32 0, 18.26.4/24 1, 0/0 18.26.4.1 1);
 //! GetIPAddress(16) -> rt;
 //! ```
 
 use clickconf::args::Args;
 use engine::{BuildContext, ConfigError, Element, ElementSpec};
 
-use super::table::{self, DYNAMIC_HANDLERS};
+use super::table::{self, Kind, LINEAR_HANDLERS};
 
 pub const SPEC: ElementSpec = ElementSpec {
     class: "LinearIPLookup",
@@ -49,11 +56,11 @@ pub const SPEC: ElementSpec = ElementSpec {
     processing: "h/h",
     source: include_str!("lineariplookup.rs"),
     drop_reasons: &["no_route"],
-    handlers: DYNAMIC_HANDLERS,
+    handlers: LINEAR_HANDLERS,
     configure_phase: engine::spec::ConfigurePhase::Default,
     make,
 };
 
 fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
-    table::make(args, cx, true)
+    table::make(args, cx, Kind::Linear)
 }

@@ -1,4 +1,4 @@
-//! LookupIPRoute — IP routing lookup, under Click's old name.
+//! LookupIPRoute — IP routing lookup, under Click's classic name.
 //!
 //! ## Synopsis
 //! `LookupIPRoute(ADDR1/MASK1 [GW1] OUT1, ADDR2/MASK2 [GW2] OUT2, ...)`
@@ -11,26 +11,34 @@
 //! `GetIPAddress` or `SetIPAddress`) in the routing table and sends it to
 //! the output of the longest matching prefix. A route with a gateway sets
 //! the annotation to the gateway, so `ARPQuerier` resolves the next hop.
-//! Packets with no route, or whose route's output is `-1`, are dropped
-//! (drop reason `no_route`).
+//! Packets that match no route are dropped (drop reason `no_route`).
 //!
 //! ## Arguments
-//! - `ADDR/MASK [GW] OUT`: one route. MASK is a length or a netmask; GW is
-//!   an address or `-`; OUT an output port or `-1`. Addresses may be
-//!   `AddressInfo` names.
+//! - `ADDR/MASK [GW] OUT`, any number: one route. MASK is a length or a
+//!   netmask (a bare address is a /32); GW is an address or `-`; OUT an
+//!   output port. Addresses may be `AddressInfo` names. Of several routes
+//!   for one prefix the first is kept (with a warning), as in Click.
 //!
 //! ## Handlers
 //! - `table` (read): the routes, one a line: `ADDR/LEN`, gateway (or
-//!   `-`), output, separated by tabs as Click prints them.
-//! - `lookup` (read/write): write an address, then read its output port
-//!   and gateway (`-1` when no route matches).
-//! - `add`, `set`, `remove` (write): routes in the argument syntax, one a
-//!   line; `set` replaces a route for the same prefix, `add` refuses to.
-//! - `ctrl` (write): lines `add ROUTE`, `set ROUTE`, `remove ROUTE`.
+//!   `-`), output, tab separated and in the order Click lists them.
+//! - `lookup` (read/write): Click reads it with an address as parameter
+//!   and answers `OUT` or `OUT GW` (`-1` when no route matches); here
+//!   write the address, then read the answer.
+//! - `add` (write): adds a route (`ADDR/MASK [GW] OUT`); fails if one
+//!   for that prefix exists.
+//! - `set` (write): adds a route, replacing one for the same prefix.
+//! - `remove` (write): `ADDR/MASK` removes the prefix's route;
+//!   `ADDR/MASK [GW] OUT` only if gateway and output match too.
+//! - `ctrl` (write): lines `add ROUTE`, `set ROUTE`, `remove ROUTE`,
+//!   applied as one operation: if one fails, none is.
 //! - `flush` (write): removes every route.
 //!
 //! ## Differences from Click
-//! - Not in Click 2.1 (its predecessors had LookupIPRoute); here it is the same element as RadixIPLookup, kept so old configurations run.
+//! - Not a Click 2.1 class: early Click releases named their route-lookup
+//!   element `LookupIPRoute`. Here it is `RadixIPLookup` under that name
+//!   (same route syntax, handlers and listing), so old configurations run.
+//! - `lookup` is written then read (Click reads it with a parameter).
 //!
 //! ## Example
 //! ```text
@@ -41,7 +49,7 @@
 use clickconf::args::Args;
 use engine::{BuildContext, ConfigError, Element, ElementSpec};
 
-use super::table::{self, DYNAMIC_HANDLERS};
+use super::table::{self, DYNAMIC_HANDLERS, Kind};
 
 pub const SPEC: ElementSpec = ElementSpec {
     class: "LookupIPRoute",
@@ -55,5 +63,5 @@ pub const SPEC: ElementSpec = ElementSpec {
 };
 
 fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
-    table::make(args, cx, true)
+    table::make(args, cx, Kind::LookupIPRoute)
 }

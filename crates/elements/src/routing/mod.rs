@@ -21,6 +21,7 @@ pub mod ipmirror;
 pub mod ipreassembler;
 pub mod lineariplookup;
 pub mod lookupiproute;
+pub mod lpm;
 pub mod radixiplookup;
 pub mod setipaddress;
 pub mod staticiplookup;

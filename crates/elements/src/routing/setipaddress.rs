@@ -1,23 +1,26 @@
 //! SetIPAddress — sets the destination-IP annotation to a fixed address.
 //!
 //! ## Synopsis
-//! `SetIPAddress(ADDR)`
+//! `SetIPAddress(IPADDR [, keyword ANNO])`
 //!
 //! ## Ports
 //! 1 input, 1 output; agnostic.
 //!
 //! ## Description
-//! Sets every packet's destination-IP annotation to ADDR (an address or
-//! an `AddressInfo` name), e.g. the next hop before `ARPQuerier`.
+//! Sets every packet's destination-IP annotation (or the 4-byte
+//! annotation ANNO names) to IPADDR (an address or an `AddressInfo`
+//! name), e.g. the next hop before `ARPQuerier`.
 //!
 //! ## Arguments
-//! - `ADDR`: the address.
+//! - `IPADDR`: the address.
+//! - `ANNO` (default the destination-IP annotation): a 4-byte annotation,
+//!   by name or offset.
 //!
 //! ## Handlers
 //! - `addr` (read/write): the address.
 //!
 //! ## Differences from Click
-//! - Click's ANNO keyword is not supported.
+//! - None known.
 //!
 //! ## Example
 //! ```text
@@ -46,17 +49,23 @@ pub const SPEC: ElementSpec = ElementSpec {
 
 struct SetIPAddress {
     addr: Ipv4Addr,
+    anno: usize,
 }
 
 fn make(args: &mut Args, _cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
-    let addr = args.read_mp::<Ipv4Addr>("ADDR")?;
-    Ok(Simple::boxed(SetIPAddress { addr }))
+    let addr = args.read_mp::<Ipv4Addr>("IPADDR")?;
+    let anno = args
+        .read_with("ANNO", |t| {
+            crate::standard::paint::parse_anno(t, 4).map_err(clickconf::args::ValueError::new)
+        })?
+        .unwrap_or(packet::anno::offset::DST_IP);
+    Ok(Simple::boxed(SetIPAddress { addr, anno }))
 }
 
 impl SimpleAction for SetIPAddress {
     #[inline]
     fn action(&mut self, packet: &mut Packet) -> Verdict {
-        packet.anno_mut().set_dst_ip(self.addr);
+        packet.anno_mut().set(self.anno, &self.addr.octets());
         Verdict::Pass
     }
     fn read_handler(&self, name: &str) -> Result<String, HandlerError> {

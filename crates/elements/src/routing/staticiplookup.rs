@@ -1,4 +1,4 @@
-//! StaticIPLookup — IP routing lookup through a fixed routing table.
+//! StaticIPLookup — simple static IP routing table.
 //!
 //! ## Synopsis
 //! `StaticIPLookup(ADDR1/MASK1 [GW1] OUT1, ADDR2/MASK2 [GW2] OUT2, ...)`
@@ -11,33 +11,38 @@
 //! `GetIPAddress` or `SetIPAddress`) in the routing table and sends it to
 //! the output of the longest matching prefix. A route with a gateway sets
 //! the annotation to the gateway, so `ARPQuerier` resolves the next hop.
-//! Packets with no route, or whose route's output is `-1`, are dropped
-//! (drop reason `no_route`).
+//! Packets that match no route are dropped (drop reason `no_route`).
 //!
 //! ## Arguments
-//! - `ADDR/MASK [GW] OUT`: one route. MASK is a length or a netmask; GW is
-//!   an address or `-`; OUT an output port or `-1`. Addresses may be
-//!   `AddressInfo` names.
+//! - `ADDR/MASK [GW] OUT`, any number: one route. MASK is a length or a
+//!   netmask (a bare address is a /32); GW is an address or `-`; OUT an
+//!   output port. Addresses may be `AddressInfo` names. Of several routes
+//!   for one prefix the first is kept (with a warning), as in Click.
 //!
 //! ## Handlers
 //! - `table` (read): the routes, one a line: `ADDR/LEN`, gateway (or
-//!   `-`), output, separated by tabs as Click prints them.
-//! - `lookup` (read/write): write an address, then read its output port
-//!   and gateway (`-1` when no route matches).
+//!   `-`), output, tab separated and in the order Click lists them.
+//! - `lookup` (read/write): Click reads it with an address as parameter
+//!   and answers `OUT` or `OUT GW` (`-1` when no route matches); here
+//!   write the address, then read the answer.
+//!
+//! Routes cannot change while the router runs.
 //!
 //! ## Differences from Click
-//! - Click's StaticIPLookup is LinearIPLookup without route changes; so is this one (the `add`, `set`, `remove`, `ctrl` and `flush` handlers are not offered).
+//! - Click searches its route list linearly; here the lookup reads a
+//!   DIR-16-8-8 multibit trie.
+//! - `lookup` is written then read (Click reads it with a parameter).
 //!
 //! ## Example
 //! ```text
-//! rt :: StaticIPLookup(10.0.0.0/24 0, 10.0.1.0/24 1, 0.0.0.0/0 10.0.0.254 0);
+//! rt :: StaticIPLookup(18.26.4.24/32 0, 18.26.4/24 1, 0/0 18.26.4.1 1);
 //! GetIPAddress(16) -> rt;
 //! ```
 
 use clickconf::args::Args;
 use engine::{BuildContext, ConfigError, Element, ElementSpec};
 
-use super::table::{self, STATIC_HANDLERS};
+use super::table::{self, Kind, STATIC_HANDLERS};
 
 pub const SPEC: ElementSpec = ElementSpec {
     class: "StaticIPLookup",
@@ -51,5 +56,5 @@ pub const SPEC: ElementSpec = ElementSpec {
 };
 
 fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigError> {
-    table::make(args, cx, false)
+    table::make(args, cx, Kind::Static)
 }

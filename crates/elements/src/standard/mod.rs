@@ -19,6 +19,8 @@ pub mod randomsource;
 pub mod ratedsource;
 pub mod ratedunqueue;
 pub mod roundrobinsched;
+pub mod setpackettype;
+pub mod settimestamp;
 pub mod simplequeue;
 pub mod storedata;
 pub mod strip;
