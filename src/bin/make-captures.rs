@@ -20,6 +20,11 @@
 //!   header, plus one that is not IP, link type raw IP (101).
 //! - `tcp-flows.pcap`: three complete TCP connections (handshake, data both
 //!   ways, FIN teardown) interleaved, and one refused with RST.
+//! - `monitor-flows.pcap`: flows over two minutes for the flow monitors
+//!   (listed in [`monitor_frames`]), with their own timestamps: TCP open,
+//!   closed and reopened, UDP timing out, an ICMP error quoting a flow,
+//!   fragments (matched and not), a host talking to itself, IP and TCP
+//!   options, and a frame that is not IP.
 
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
@@ -1235,6 +1240,194 @@ fn tunnel_frames(mixed: &[Frame]) -> Vec<Frame> {
     frames.into_iter().map(Frame::whole).collect()
 }
 
+/// The frames of `monitor-flows.pcap`, each with its time (seconds and
+/// microseconds after 1700000000).
+fn monitor_frames() -> Vec<(u64, u32, Frame)> {
+    let t = |sport, dport, seq, ack, flags| Tcp {
+        sport,
+        dport,
+        seq,
+        ack,
+        flags,
+        window: 29200,
+    };
+    let v4 = V4::new;
+    let e = |ip: Vec<u8>| Frame::whole(eth4(MAC_B, MAC_A, &ip));
+    let tcp = |src, dst, seg: Tcp, opts: &[u8], data: &[u8]| {
+        e(ipv4(
+            v4(src, dst, PROTO_TCP),
+            &tcp4(src, dst, seg, opts, data),
+        ))
+    };
+    let udp = |src, dst, sport, dport, data: &[u8]| {
+        e(ipv4(
+            v4(src, dst, PROTO_UDP),
+            &udp4(src, dst, sport, dport, data),
+        ))
+    };
+    let ip_e: [u8; 4] = [172, 16, 0, 5];
+    let mut f: Vec<(u64, u32, Frame)> = Vec::new();
+    // A connection, opened from A.
+    f.push((
+        0,
+        0,
+        tcp(IP_A, IP_B, t(1000, 80, 1, 0, SYN), SYN_OPTIONS, b""),
+    ));
+    f.push((
+        0,
+        10_000,
+        tcp(IP_B, IP_A, t(80, 1000, 9, 2, SYN | ACK), SYN_OPTIONS, b""),
+    ));
+    f.push((
+        0,
+        20_000,
+        tcp(IP_A, IP_B, t(1000, 80, 2, 10, ACK), &ts_option(5, 6), b""),
+    ));
+    // A DNS exchange, a port unreachable quoting it, a ping.
+    let query = udp4(IP_C, IP_D, 5000, 53, b"query");
+    f.push((0, 30_000, udp(IP_C, IP_D, 5000, 53, b"query")));
+    f.push((0, 40_000, udp(IP_D, IP_C, 53, 5000, b"answer")));
+    let quoted = ipv4(v4(IP_C, IP_D, PROTO_UDP), &query);
+    f.push((
+        0,
+        50_000,
+        e(ipv4(
+            v4(IP_D, IP_C, PROTO_ICMP),
+            &icmp(3, 3, [0; 4], &quoted),
+        )),
+    ));
+    f.push((
+        0,
+        60_000,
+        e(ipv4(v4(IP_A, IP_B, PROTO_ICMP), &echo(8, 77, 1, b"ping"))),
+    ));
+    // A connection whose first packet is the server's.
+    f.push((
+        0,
+        70_000,
+        tcp(IP_D, IP_C, t(443, 2000, 50, 60, ACK), &[], b"late"),
+    ));
+    f.push((
+        0,
+        80_000,
+        tcp(IP_C, IP_D, t(2000, 443, 60, 54, ACK | PSH), &[], b"hello"),
+    ));
+    // The first connection closes both ways.
+    f.push((
+        1,
+        0,
+        tcp(IP_A, IP_B, t(1000, 80, 2, 10, FIN | ACK), &[], b""),
+    ));
+    f.push((
+        1,
+        10_000,
+        tcp(IP_B, IP_A, t(80, 1000, 10, 3, FIN | ACK), &[], b""),
+    ));
+    f.push((
+        1,
+        20_000,
+        tcp(IP_A, IP_B, t(1000, 80, 3, 11, ACK), &[], b""),
+    ));
+    // ... and opens again: a new flow.
+    f.push((
+        2,
+        0,
+        tcp(IP_A, IP_B, t(1000, 80, 100, 0, SYN), SYN_OPTIONS, b""),
+    ));
+    // A UDP datagram in two fragments, a datagram after them, a lone
+    // later fragment whose first one never comes.
+    let dgram = udp4(IP_C, IP_D, 6000, 7000, &pattern(40, 1));
+    let mut h = v4(IP_C, IP_D, PROTO_UDP);
+    h.id = 0x2222;
+    h.frag = 0x2000;
+    f.push((2, 500_000, e(ipv4(h, &dgram[..24]))));
+    h.frag = 3;
+    f.push((2, 600_000, e(ipv4(h, &dgram[24..]))));
+    f.push((2, 700_000, udp(IP_C, IP_D, 5001, 53, b"behind")));
+    h.id = 0x3333;
+    h.frag = 5;
+    f.push((3, 0, e(ipv4(h, &pattern(16, 9)))));
+    // Record route and timestamp IP options on a TCP segment.
+    let mut h = v4(IP_A, IP_B, PROTO_TCP);
+    h.tos = 0x12;
+    h.ttl = 3;
+    let opts = [
+        7, 11, 8, 10, 0, 0, 1, 0, 0, 0, 0, 68, 12, 9, 0x00, 0, 0, 0, 5, 0, 0, 0, 0,
+    ];
+    let mut o = opts.to_vec();
+    o.push(0);
+    f.push((
+        4,
+        0,
+        e(ipv4_with(
+            h,
+            &o,
+            &tcp4(IP_A, IP_B, t(1000, 80, 101, 0, ACK), &[], b""),
+        )),
+    ));
+    // Not IP.
+    f.push((
+        5,
+        0,
+        Frame::whole(pad60(ether(
+            BROADCAST,
+            MAC_A,
+            0x0806,
+            &arp(1, MAC_A, IP_A, [0; 6], IP_B),
+        ))),
+    ));
+    // A host talking to itself, both ways.
+    f.push((
+        6,
+        0,
+        e(ipv4(
+            v4(ip_e, ip_e, PROTO_UDP),
+            &udp4(ip_e, ip_e, 9, 7, b"self"),
+        )),
+    ));
+    f.push((
+        6,
+        1_000,
+        e(ipv4(
+            v4(ip_e, ip_e, PROTO_UDP),
+            &udp4(ip_e, ip_e, 7, 9, b"back"),
+        )),
+    ));
+    // Forty seconds on: the held packets between C and D go out.
+    f.push((40, 0, udp(IP_C, IP_D, 5000, 53, b"again")));
+    // A hundred seconds on: the DNS flow timed out, a new number.
+    f.push((101, 0, udp(IP_C, IP_D, 5000, 53, b"later")));
+    f.push((
+        101,
+        500_000,
+        tcp(IP_D, IP_C, t(22, 40000, 5, 0, RST), &[], b""),
+    ));
+    f.push((
+        102,
+        0,
+        tcp(IP_A, IP_B, t(1000, 80, 102, 0, ACK | URG_FLAG), &[], b"x"),
+    ));
+    f
+}
+
+const URG_FLAG: u8 = 0x20;
+
+fn write_pcap_timed(path: &Path, frames: &[(u64, u32, Frame)]) -> io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let opts = PcapWriterOptions {
+        nanosecond: false,
+        snaplen: 65535,
+        link_type: linktype::ETHERNET,
+        byte_order: ByteOrder::Little,
+    };
+    let mut w = PcapWriter::new(BufWriter::new(file), opts)?;
+    for (sec, usec, f) in frames {
+        let ts = Timestamp::new(1_700_000_000 + sec, usec * 1000);
+        w.write_packet(ts, &f.data, f.wire_len)?;
+    }
+    w.flush()
+}
+
 // ---------------------------------------------------------------------------
 // Writing.
 
@@ -1347,6 +1540,7 @@ fn write_captures(dir: &Path) -> io::Result<Vec<PathBuf>> {
         ByteOrder::Little,
         false,
     )?;
+    write_pcap_timed(&out("monitor-flows.pcap"), &monitor_frames())?;
     write_pcap(
         &out("tcp-flows.pcap"),
         &tcp_flow_frames(),

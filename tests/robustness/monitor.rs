@@ -3,6 +3,16 @@
 
 pub const SAMPLES: &[(&str, &str, bool)] = &[
     (
+        "AggregateIPFlows",
+        "Idle -> in :: MarkIPHeader(14) -> x :: AggregateIPFlows(ICMP true, FRAGMENT_TIMEOUT 1, REAP 2) -> Discard; x[1] -> Discard",
+        false,
+    ),
+    (
+        "AggregateCounter",
+        "Idle -> in :: Paint(1, ANNO 20) -> x :: AggregateCounter(BYTES true, IP_BYTES true, AGGREGATE_FREEZE 2); x[0] -> Discard; x[1] -> Discard",
+        false,
+    ),
+    (
         "FlowStats",
         "Idle -> in :: MarkIPHeader(14) -> x :: FlowStats(CAPACITY 4, TIMEOUT 0) -> Discard",
         false,

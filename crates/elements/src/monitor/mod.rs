@@ -1,6 +1,8 @@
 //! Monitoring and traces: per-flow statistics (`FlowStats`), packet
 //! summaries (`IPPrint`) and time windows (`TimeFilter`).
 
+pub mod aggregatecounter;
+pub mod aggregateipflows;
 pub mod flowstats;
 pub mod ipprint;
 pub mod timefilter;
@@ -9,5 +11,11 @@ use engine::ElementSpec;
 
 /// Every element class of this group.
 pub fn specs() -> Vec<ElementSpec> {
-    vec![flowstats::SPEC, ipprint::SPEC, timefilter::SPEC]
+    vec![
+        aggregatecounter::SPEC,
+        aggregateipflows::SPEC,
+        flowstats::SPEC,
+        ipprint::SPEC,
+        timefilter::SPEC,
+    ]
 }
