@@ -1,11 +1,15 @@
-//! Monitoring and traces: per-flow statistics (`FlowStats`), packet
-//! summaries (`IPPrint`) and time windows (`TimeFilter`).
+//! Monitoring and traces: flow numbering and counting (`AggregateIPFlows`,
+//! `AggregateCounter`), per-flow statistics (`FlowStats`), packet summaries
+//! (`IPPrint`), Click's IP summary dumps (`ToIPSummaryDump`, the format in
+//! `ipsumdump`) and time windows (`TimeFilter`).
 
 pub mod aggregatecounter;
 pub mod aggregateipflows;
 pub mod flowstats;
 pub mod ipprint;
+pub mod ipsumdump;
 pub mod timefilter;
+pub mod toipsummarydump;
 
 use engine::ElementSpec;
 
@@ -17,5 +21,6 @@ pub fn specs() -> Vec<ElementSpec> {
         flowstats::SPEC,
         ipprint::SPEC,
         timefilter::SPEC,
+        toipsummarydump::SPEC,
     ]
 }
