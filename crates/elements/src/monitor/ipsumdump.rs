@@ -1109,6 +1109,12 @@ fn extract<'a>(d: &mut Desc<'a>, f: Field) -> Option<Value<'a>> {
     })
 }
 
+/// Click's `Timestamp / int`: through a double, rounded to the nanosecond.
+pub fn divide_time(ns: i128, by: u32) -> i128 {
+    let d = (ns as f64 / 1e9) / f64::from(by.max(1));
+    (d * 1e9 + 0.5).floor() as i128
+}
+
 pub fn first_timestamp(a: &packet::Annotations) -> Timestamp {
     let ns = a.get::<8>(FIRST_TIMESTAMP).map_or(0, i64::from_ne_bytes);
     Timestamp(ns.max(0) as u64)
@@ -1359,5 +1365,1293 @@ mod tests {
         let mut s = String::new();
         unparse_tcp_opt(&mut s, &[2, 5, 5], TcpOpts::All);
         assert_eq!(s, "?");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Reading.
+
+/// Click's `IntArg` for unsigned values: decimal, `0x` hex, `0` octal.
+pub fn parse_uint(s: &str) -> Option<u64> {
+    let s = s.strip_prefix('+').unwrap_or(s);
+    if s.is_empty() {
+        return None;
+    }
+    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        return u64::from_str_radix(h, 16).ok();
+    }
+    if s.len() > 1 && s.starts_with('0') {
+        return u64::from_str_radix(&s[1..], 8).ok();
+    }
+    s.parse().ok()
+}
+
+/// Click's `cp_time` for plain seconds: `SEC[.FRAC]`, rounded to the
+/// nanosecond.
+pub fn parse_time(s: &str) -> Option<Timestamp> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if (int.is_empty() && frac.is_empty())
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let sec: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let mut ns: u64 = 0;
+    for (i, b) in frac.bytes().enumerate() {
+        if i < 9 {
+            ns = ns * 10 + u64::from(b - b'0');
+        } else if i == 9 {
+            if b >= b'5' {
+                ns += 1;
+            }
+            break;
+        }
+    }
+    for _ in frac.len()..9 {
+        ns *= 10;
+    }
+    Some(Timestamp(sec.checked_mul(1_000_000_000)?.checked_add(ns)?))
+}
+
+/// A parsed input field, before it is put into the packet.
+#[derive(Clone, Debug)]
+pub enum In {
+    U(u32),
+    Time(Timestamp),
+    U64(u64),
+    Addr([u8; 4]),
+    Eth([u8; 6]),
+    /// Option bytes (`None` for `.`: no options) or payload bytes.
+    Bytes(Option<Vec<u8>>),
+}
+
+/// Parses `text` as field `f`; `None` if it does not parse.
+pub fn parse_text(f: &Def, text: &str, b: &Builder) -> Option<In> {
+    use Field as F;
+    let num = |max: u64| {
+        parse_uint(text)
+            .filter(|&v| v <= max)
+            .map(|v| In::U(v as u32))
+    };
+    match f.field {
+        F::Timestamp | F::NTimestamp | F::FirstTimestamp | F::FirstNTimestamp => {
+            parse_time(text).map(In::Time)
+        }
+        F::TsUsec1 => parse_uint(text).map(In::U64),
+        F::Link | F::Direction => match text {
+            ">" => Some(In::U(0)),
+            "<" => Some(In::U(1)),
+            _ => num(u64::from(u32::MAX)),
+        },
+        F::IpSrc | F::IpDst => <Ipv4Addr as clickconf::args::ArgValue>::parse_arg(text)
+            .ok()
+            .map(|a| In::Addr(a.octets())),
+        F::IpFrag | F::IpFragoff => {
+            match text {
+                "." => return Some(In::U(0)),
+                "!" => return Some(In::U(0x4000)),
+                "F" => return Some(In::U(0x2000)),
+                "f" => return Some(In::U(100)),
+                _ => {}
+            }
+            let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+            let mut v: u32 = if digits == 0 {
+                0
+            } else {
+                text[..digits].parse::<u64>().ok()? as u32
+            };
+            if b.minor_version > 0 {
+                v >>= 3;
+            }
+            for c in text[digits..].bytes() {
+                match c {
+                    b'!' => v |= 0x4000,
+                    b'+' => v |= 0x2000,
+                    _ => return None,
+                }
+            }
+            (!text.is_empty()).then_some(In::U(v))
+        }
+        F::IpProto => match text {
+            "T" => Some(In::U(6)),
+            "U" => Some(In::U(17)),
+            "I" => Some(In::U(1)),
+            _ => num(255),
+        },
+        F::IpEcn => match text {
+            "0" | "1" | "2" | "3" => Some(In::U(u32::from(text.as_bytes()[0] - b'0'))),
+            "no" | "-" => Some(In::U(0)),
+            "ect1" | "ECT(1)" => Some(In::U(1)),
+            "ect2" | "ECT(0)" => Some(In::U(2)),
+            "ce" | "CE" => Some(In::U(3)),
+            _ => None,
+        },
+        F::IpOpt => {
+            if text.is_empty() || text == "." {
+                Some(In::Bytes(None))
+            } else {
+                parse_ip_opt(text).map(|v| In::Bytes(Some(v)))
+            }
+        }
+        F::TcpOpt | F::TcpNtopt | F::TcpSack => {
+            if text.is_empty() || text == "." {
+                Some(In::Bytes(None))
+            } else {
+                let which = match f.field {
+                    F::TcpOpt => TcpOpts::All,
+                    F::TcpNtopt => TcpOpts::NoTimestamp,
+                    _ => TcpOpts::Sack,
+                };
+                parse_tcp_opt(text, which).map(|v| In::Bytes(Some(v)))
+            }
+        }
+        F::TcpFlags => {
+            if text == "." {
+                return Some(In::U(0));
+            }
+            let first = text.bytes().next()?;
+            if first.is_ascii_digit() {
+                return parse_uint(text)
+                    .filter(|&v| v < 0x1000)
+                    .map(|v| In::U(v as u32));
+            }
+            let mut v = 0u32;
+            for c in text.bytes() {
+                let bit = match c {
+                    b'F' => 0,
+                    b'S' => 1,
+                    b'R' => 2,
+                    b'P' => 3,
+                    b'A' => 4,
+                    b'U' => 5,
+                    b'E' | b'X' => 6,
+                    b'C' | b'W' | b'Y' => 7,
+                    b'N' => 8,
+                    _ => return None,
+                };
+                v |= 1 << bit;
+            }
+            Some(In::U(v))
+        }
+        F::IcmpType | F::IcmpTypeName => {
+            if let Some((k, _)) = ICMP_TYPES.iter().find(|(_, n)| *n == text) {
+                return Some(In::U(u32::from(*k)));
+            }
+            num(255)
+        }
+        F::IcmpCode | F::IcmpCodeName => {
+            if b.have_icmp_type {
+                let kind = b.transport_byte(0).unwrap_or(0);
+                if let Some(c) = (0..=255u8).find(|&c| icmp_code_name(kind, c) == Some(text)) {
+                    return Some(In::U(u32::from(c)));
+                }
+            }
+            num(255)
+        }
+        F::Payload => clickconf::args::unquote(text)
+            .ok()
+            .map(|v| In::Bytes(Some(v))),
+        F::EthSrc | F::EthDst => clickconf::args::EtherAddress::parse_literal(text)
+            .ok()
+            .map(|e| In::Eth(e.0)),
+        F::EthType => {
+            let t = text.strip_prefix("0x").unwrap_or(text);
+            u32::from_str_radix(t, 16)
+                .ok()
+                .filter(|&v| v < 65536)
+                .map(In::U)
+        }
+        F::PayloadMd5 | F::PayloadMd5Hex | F::None => None,
+        _ => match f.bin {
+            Bin::B1 => num(255),
+            Bin::B2 => num(65535),
+            _ => num(u64::from(u32::MAX)),
+        },
+    }
+}
+
+/// Reads field `f` from a binary record at `s`; returns the value and the
+/// bytes used (`None` when the record is too short).
+pub fn parse_binary(f: &Def, s: &[u8]) -> (Option<In>, usize) {
+    use Field as F;
+    let be32 = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    let need = match f.bin {
+        Bin::B0 => 0,
+        Bin::B1 => 1,
+        Bin::B2 => 2,
+        Bin::B4 | Bin::B4Net => 4,
+        Bin::B6 => 6,
+        Bin::B8 => 8,
+        Bin::B16 => 16,
+        Bin::Special => {
+            let Some(&n) = s.first() else {
+                return (None, s.len());
+            };
+            let n = usize::from(n);
+            if 1 + n > s.len() {
+                return (None, s.len());
+            }
+            let bytes = s[1..1 + n].to_vec();
+            return (Some(In::Bytes((!bytes.is_empty()).then_some(bytes))), 1 + n);
+        }
+        Bin::NotAllowed => return (None, s.len()),
+    };
+    if s.len() < need {
+        return (None, s.len());
+    }
+    let v = match (f.field, f.bin) {
+        (F::Timestamp | F::FirstTimestamp, _) => In::Time(Timestamp::new(
+            u64::from(be32(s)),
+            be32(&s[4..]).wrapping_mul(1000),
+        )),
+        (F::NTimestamp | F::FirstNTimestamp, _) => {
+            In::Time(Timestamp::new(u64::from(be32(&s[4..])), be32(s)))
+        }
+        (F::TsUsec1, _) => In::U64((u64::from(be32(s)) << 32) | u64::from(be32(&s[4..]))),
+        (_, Bin::B0) => In::U(0),
+        (_, Bin::B1) => In::U(u32::from(s[0])),
+        (_, Bin::B2) => In::U(u32::from(u16::from_be_bytes([s[0], s[1]]))),
+        (_, Bin::B4) => In::U(be32(s)),
+        (_, Bin::B4Net) => In::Addr([s[0], s[1], s[2], s[3]]),
+        (_, Bin::B6) => In::Eth([s[0], s[1], s[2], s[3], s[4], s[5]]),
+        _ => return (None, need),
+    };
+    (Some(v), need)
+}
+
+fn push_route(out: &mut Vec<u8>, s: &[u8], mut i: usize) -> Option<usize> {
+    // After "rr{" etc.: addresses, '^' marks the pointer, '}' ends.
+    let at = out.len() - 1;
+    let mut pointer: Option<usize> = None;
+    out.extend_from_slice(&[0, 0]);
+    loop {
+        if s.get(i) == Some(&b'^') && pointer.is_none() {
+            pointer = Some(out.len() - at + 1);
+            i += 1;
+        }
+        if !s.get(i).is_some_and(u8::is_ascii_digit) {
+            break;
+        }
+        let (a, next) = parse_dotted(s, i)?;
+        out.extend_from_slice(&a);
+        i = next;
+        if s.get(i) == Some(&b',') {
+            i += 1;
+        }
+    }
+    if s.get(i) != Some(&b'}') {
+        return None;
+    }
+    out[at + 2] = pointer.unwrap_or(out.len() - at + 1) as u8;
+    if s.get(i + 1) == Some(&b'+') && s.get(i + 2).is_some_and(u8::is_ascii_digit) {
+        let (n, next) = parse_digits(s, i + 2);
+        i = next;
+        if n < 64 {
+            out.extend(std::iter::repeat_n(0, n as usize * 4));
+        }
+    } else {
+        i += 1;
+    }
+    if out.len() - at > 255 {
+        return None;
+    }
+    out[at + 1] = (out.len() - at) as u8;
+    Some(i)
+}
+
+fn parse_digits(s: &[u8], mut i: usize) -> (u64, usize) {
+    let mut v: u64 = 0;
+    while let Some(&c) = s.get(i) {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        v = v.saturating_mul(10).saturating_add(u64::from(c - b'0'));
+        i += 1;
+    }
+    (v, i)
+}
+
+fn parse_dotted(s: &[u8], mut i: usize) -> Option<([u8; 4], usize)> {
+    let mut a = [0u8; 4];
+    for (k, slot) in a.iter_mut().enumerate() {
+        let (v, next) = parse_digits(s, i);
+        if next == i || v > 255 {
+            return None;
+        }
+        *slot = v as u8;
+        i = next;
+        if k < 3 {
+            if s.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+    }
+    Some((a, i))
+}
+
+/// Click's `ip_opt_ina`: IP options from their text form.
+pub fn parse_ip_opt(text: &str) -> Option<Vec<u8>> {
+    let s = text.as_bytes();
+    let mut out: Vec<u8> = Vec::new();
+    let mut i = 0;
+    loop {
+        let rest = &s[i..];
+        if rest.len() > 3 && rest.starts_with(b"rr{") {
+            out.push(7);
+            i = push_route(&mut out, s, i + 3)?;
+        } else if rest.len() > 5 && rest.starts_with(b"ssrr{") {
+            out.push(137);
+            i = push_route(&mut out, s, i + 5)?;
+        } else if rest.len() > 5 && rest.starts_with(b"lsrr{") {
+            out.push(131);
+            i = push_route(&mut out, s, i + 5)?;
+        } else if rest.len() > 3 && (rest.starts_with(b"ts{") || rest.starts_with(b"ts.")) {
+            i = parse_ts_opt(&mut out, s, i)?;
+        } else if rest.first().is_some_and(u8::is_ascii_digit) {
+            let (v, next) = parse_digits(s, i);
+            if v >= 256 {
+                return None;
+            }
+            out.push(v as u8);
+            i = next;
+            if s.get(i) == Some(&b'=') && s.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                let pos = out.len();
+                out.push(0);
+                loop {
+                    let (v, next) = parse_digits(s, i + 1);
+                    if v >= 256 {
+                        return None;
+                    }
+                    out.push(v as u8);
+                    i = next;
+                    if !(s.get(i) == Some(&b':') && s.get(i + 1).is_some_and(u8::is_ascii_digit)) {
+                        break;
+                    }
+                }
+                if out.len() > pos + 254 {
+                    return None;
+                }
+                out[pos] = (out.len() - pos + 1) as u8;
+            }
+        } else if rest.starts_with(b"nop") {
+            out.push(1);
+            i += 3;
+        } else if rest.starts_with(b"eol") && (rest.len() == 3 || rest[3] != b',') {
+            out.push(0);
+            i += 3;
+        } else {
+            return None;
+        }
+        if i >= s.len() {
+            while out.len() > 40 && out[0] == 1 {
+                out.remove(0);
+            }
+            return (out.len() <= 40).then_some(out);
+        }
+        if s[i] != b',' && s[i] != b';' {
+            return None;
+        }
+        i += 1;
+    }
+}
+
+fn parse_ts_opt(out: &mut Vec<u8>, s: &[u8], mut i: usize) -> Option<usize> {
+    let at = out.len();
+    out.extend_from_slice(&[68, 0, 0, 0]);
+    let mut flag: i32 = -1;
+    if s[i + 2] == b'.' {
+        let r = &s[i + 3..];
+        if r.len() > 3 && r.starts_with(b"ip{") {
+            flag = 1;
+            i += 6;
+        } else if r.len() > 6 && r.starts_with(b"preip{") {
+            flag = 3;
+            i += 9;
+        } else if r.first().is_some_and(u8::is_ascii_digit) {
+            let (v, next) = parse_digits(s, i + 3);
+            if v > 15 || s.get(next) != Some(&b'{') {
+                return None;
+            }
+            flag = v as i32;
+            i = next + 1;
+        } else {
+            return None;
+        }
+    } else {
+        i += 3;
+    }
+    let mut pointer: Option<usize> = None;
+    loop {
+        if s.get(i) == Some(&b'^') && pointer.is_none() {
+            pointer = Some(out.len() - at + 1);
+            i += 1;
+        }
+        match s.get(i) {
+            Some(c) if c.is_ascii_digit() || *c == b'!' => {}
+            _ => break,
+        }
+        let entry = i;
+        let mut retried = false;
+        loop {
+            if flag == 1 || flag == 3 || flag == -2 {
+                let (a, next) = parse_dotted(s, i)?;
+                out.extend_from_slice(&a);
+                i = next;
+                if pointer.is_some() && flag == -2 {
+                    flag = 3;
+                }
+                if s.get(i) == Some(&b'=') && i + 1 < s.len() {
+                    if s[i + 1].is_ascii_digit() || s[i + 1] == b'!' {
+                        i += 1;
+                    } else if s[i + 1] == b'?' && pointer.is_some() {
+                        out.extend_from_slice(&[0; 4]);
+                        i += 2;
+                        break;
+                    } else {
+                        return None;
+                    }
+                } else if pointer.is_some() {
+                    out.extend_from_slice(&[0; 4]);
+                    break;
+                } else {
+                    return None;
+                }
+            }
+            let mut top = 0u32;
+            if s.get(i) == Some(&b'!') {
+                top = 0x8000_0000;
+                i += 1;
+            }
+            if !s.get(i).is_some_and(u8::is_ascii_digit) {
+                return None;
+            }
+            let (v, next) = parse_digits(s, i);
+            i = next;
+            if s.get(i) == Some(&b'.') && flag == -1 && !retried {
+                flag = -2;
+                i = entry;
+                retried = true;
+                continue;
+            } else if flag == -1 {
+                flag = 0;
+            }
+            out.extend_from_slice(&((v as u32) | top).to_be_bytes());
+            break;
+        }
+        if s.get(i) == Some(&b',') {
+            i += 1;
+        }
+    }
+    if i < s.len() {
+        if s[i] != b'}' {
+            return None;
+        }
+        i += 1;
+    }
+    if flag == -2 {
+        flag = 1;
+    }
+    out[at + 2] = pointer.unwrap_or(out.len() - at + 1) as u8;
+    if s.get(i) == Some(&b'+') && s.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        let (n, next) = parse_digits(s, i + 1);
+        i = next;
+        if n < 64 {
+            let size = if flag == 1 || flag == 3 { 8 } else { 4 };
+            out.extend(std::iter::repeat_n(0, n as usize * size));
+        }
+    }
+    let mut overflow = 0;
+    if s.get(i) == Some(&b'+')
+        && s.get(i + 1) == Some(&b'+')
+        && s.get(i + 2).is_some_and(u8::is_ascii_digit)
+    {
+        let (n, next) = parse_digits(s, i + 2);
+        i = next;
+        if n < 16 {
+            overflow = n as u8;
+        }
+    }
+    out[at + 3] = (overflow << 4) | (flag.max(0) as u8 & 0x0f);
+    if out.len() - at > 255 {
+        return None;
+    }
+    out[at + 1] = (out.len() - at) as u8;
+    Some(i)
+}
+
+/// Click's `tcp_opt_ina`: TCP options from their text form.
+pub fn parse_tcp_opt(text: &str, which: TcpOpts) -> Option<Vec<u8>> {
+    let s = text.as_bytes();
+    let mut out: Vec<u8> = Vec::new();
+    let mut i = 0;
+    let allow = |k: u8| tcp_opt_wanted(k, which);
+    loop {
+        let rest = &s[i..];
+        if rest.len() > 3 && rest.starts_with(b"mss") && allow(2) {
+            let (v, next) = parse_digits(s, i + 3);
+            if next == i + 3 || v > 0xffff {
+                return None;
+            }
+            out.extend_from_slice(&[2, 4, (v >> 8) as u8, v as u8]);
+            i = next;
+        } else if rest.len() > 6 && rest.starts_with(b"wscale") && allow(3) {
+            let (v, next) = parse_digits(s, i + 6);
+            if next == i + 6 || v > 255 {
+                return None;
+            }
+            out.extend_from_slice(&[3, 3, v as u8]);
+            i = next;
+        } else if rest.starts_with(b"sackok") && allow(4) {
+            out.extend_from_slice(&[4, 2]);
+            i += 6;
+        } else if rest.len() > 4 && rest.starts_with(b"sack") && allow(5) {
+            let at = out.len();
+            out.extend_from_slice(&[5, 0]);
+            i += 4;
+            loop {
+                let (a, t) = parse_digits(s, i);
+                if t >= s.len() || (s[t] != b':' && s[t] != b'-') {
+                    return None;
+                }
+                let (b, t2) = parse_digits(s, t + 1);
+                out.extend_from_slice(&(a as u32).to_be_bytes());
+                out.extend_from_slice(&(b as u32).to_be_bytes());
+                if t2 < i + 3 {
+                    return None;
+                }
+                i = t2;
+                if !(i + 5 < s.len() && s[i..].starts_with(b",sack")) {
+                    break;
+                }
+                i += 5;
+            }
+            out[at + 1] = (out.len() - at) as u8;
+        } else if rest.len() > 2 && rest.starts_with(b"ts") && allow(8) {
+            let (a, t) = parse_digits(s, i + 2);
+            if t >= s.len() || s[t] != b':' {
+                return None;
+            }
+            let (b, t2) = parse_digits(s, t + 1);
+            if out.is_empty() {
+                out.extend_from_slice(&[1, 1]);
+            }
+            out.extend_from_slice(&[8, 10]);
+            out.extend_from_slice(&(a as u32).to_be_bytes());
+            out.extend_from_slice(&(b as u32).to_be_bytes());
+            if t2 < i + 5 {
+                return None;
+            }
+            i = t2;
+        } else if rest.first().is_some_and(u8::is_ascii_digit) && which == TcpOpts::All
+            || rest.first().is_some_and(u8::is_ascii_digit) && which == TcpOpts::NoTimestamp
+        {
+            let (v, next) = parse_digits(s, i);
+            if v >= 256 {
+                return None;
+            }
+            out.push(v as u8);
+            i = next;
+            if s.get(i) == Some(&b'=') && s.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                let pos = out.len();
+                out.push(0);
+                loop {
+                    let (v, next) = parse_digits(s, i + 1);
+                    if v >= 256 {
+                        return None;
+                    }
+                    out.push(v as u8);
+                    i = next;
+                    if !(s.get(i) == Some(&b':') && s.get(i + 1).is_some_and(u8::is_ascii_digit)) {
+                        break;
+                    }
+                }
+                if out.len() > pos + 254 {
+                    return None;
+                }
+                out[pos] = (out.len() - pos + 1) as u8;
+            }
+        } else if rest.starts_with(b"nop") && which == TcpOpts::All {
+            out.push(1);
+            i += 3;
+        } else if rest.starts_with(b"eol")
+            && which == TcpOpts::All
+            && (rest.len() == 3 || rest[3] != b',')
+        {
+            out.push(0);
+            i += 3;
+        } else {
+            return None;
+        }
+        if i >= s.len() || s[i].is_ascii_whitespace() {
+            while out.len() > 40 && out[0] == 1 {
+                out.remove(0);
+            }
+            return (out.len() <= 40).then_some(out);
+        }
+        if s[i] != b',' && s[i] != b';' {
+            return None;
+        }
+        i += 1;
+    }
+}
+
+/// A default flow for packets whose dump lacks addresses or ports
+/// (`!flowid`, FLOWID).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FlowDefault {
+    pub src: [u8; 4],
+    pub sport: u16,
+    pub dst: [u8; 4],
+    pub dport: u16,
+}
+
+/// A packet being built from a dump line (Click's `PacketOdesc`): the
+/// buffer as Click lays it out (16 bytes of headroom), with data from
+/// `head` to `tail` and header positions in buffer offsets.
+pub struct Builder {
+    buf: Vec<u8>,
+    head: usize,
+    tail: usize,
+    net: Option<usize>,
+    th: usize,
+    mac: Option<usize>,
+    pub is_ip: bool,
+    have_icmp_type: bool,
+    have_icmp_code: bool,
+    have_ip_hl: bool,
+    have_tcp_hl: bool,
+    default_proto: u8,
+    flowid: Option<FlowDefault>,
+    pub minor_version: u32,
+    want_len: u32,
+    pub anno: packet::Annotations,
+}
+
+const HEADROOM: usize = 16;
+
+impl Builder {
+    pub fn new(default_proto: u8, flowid: Option<FlowDefault>, minor_version: u32) -> Builder {
+        Builder {
+            buf: vec![0; HEADROOM + 1000],
+            head: HEADROOM,
+            tail: HEADROOM,
+            net: None,
+            th: HEADROOM,
+            mac: None,
+            is_ip: true,
+            have_icmp_type: false,
+            have_icmp_code: false,
+            have_ip_hl: false,
+            have_tcp_hl: false,
+            default_proto,
+            flowid,
+            minor_version,
+            want_len: 0,
+            anno: packet::Annotations::default(),
+        }
+    }
+
+    fn put(&mut self, n: usize) {
+        self.tail += n;
+        if self.buf.len() < self.tail + 64 {
+            self.buf.resize(self.tail + 64, 0);
+        }
+    }
+
+    fn take(&mut self, n: usize) {
+        self.tail = self.tail.saturating_sub(n).max(self.head);
+    }
+
+    /// Writes `bytes` at buffer offset `at`, growing the buffer if needed
+    /// (but not the data).
+    fn write(&mut self, at: usize, bytes: &[u8]) {
+        if self.buf.len() < at + bytes.len() {
+            self.buf.resize(at + bytes.len() + 64, 0);
+        }
+        self.buf[at..at + bytes.len()].copy_from_slice(bytes);
+    }
+
+    fn fill(&mut self, at: usize, n: usize, v: u8) {
+        if self.buf.len() < at + n {
+            self.buf.resize(at + n + 64, 0);
+        }
+        self.buf[at..at + n].fill(v);
+    }
+
+    fn length(&self) -> usize {
+        self.tail - self.head
+    }
+
+    fn network_length(&self) -> usize {
+        self.net.map_or(0, |n| self.tail.saturating_sub(n))
+    }
+
+    fn transport_length(&self) -> usize {
+        self.tail.saturating_sub(self.th)
+    }
+
+    fn ip(&self, i: usize) -> u8 {
+        self.net.map_or(0, |n| self.buf[n + i])
+    }
+
+    fn hl(&self) -> usize {
+        usize::from(self.ip(0) & 0x0f) * 4
+    }
+
+    fn first_frag(&self) -> bool {
+        u16::from_be_bytes([self.ip(6), self.ip(7)]) & 0x1fff == 0
+    }
+
+    fn transport_byte(&self, i: usize) -> Option<u8> {
+        self.buf.get(self.th + i).copied()
+    }
+
+    fn set_ip_header(&mut self, len: usize) {
+        if let Some(n) = self.net {
+            self.th = n + len;
+        }
+    }
+
+    fn hard_make_ip(&mut self) -> bool {
+        if !self.is_ip {
+            return false;
+        }
+        if self.net.is_none() {
+            self.net = Some(self.head);
+            self.th = self.head;
+        }
+        let nl = self.network_length();
+        if nl < 20 {
+            self.put(20 - nl);
+            self.set_ip_header(20);
+            let n = self.net.unwrap_or(self.head);
+            self.buf[n] = 0x45;
+            self.buf[n + 9] = self.default_proto;
+            self.write(n + 2, &[0, 0]);
+            self.write(n + 6, &[0, 0]);
+            self.buf[n + 8] = 100;
+            if let Some(f) = self.flowid {
+                self.write(n + 12, &f.src);
+                self.write(n + 16, &f.dst);
+            }
+        }
+        true
+    }
+
+    pub fn make_ip(&mut self, proto: u8) -> bool {
+        if (!self.is_ip || self.net.is_none() || self.network_length() < 20) && !self.hard_make_ip()
+        {
+            return false;
+        }
+        let p = self.ip(9);
+        proto == 0 || p == 0 || p == proto
+    }
+
+    fn hard_make_transp(&mut self) -> bool {
+        if self.first_frag() {
+            let mut len: i64 = match self.ip(9) {
+                6 => 20,
+                17 | 136 => 8,
+                33 => 12,
+                1 => 8,
+                _ => return true,
+            };
+            let th_off = (self.th - self.head) as i64;
+            if self.want_len > 0 && i64::from(self.want_len) < th_off + len {
+                len = i64::from(self.want_len) - th_off;
+            }
+            if (self.transport_length() as i64) < len {
+                let xlen = len.max(4);
+                self.put((xlen - self.transport_length() as i64) as usize);
+                if self.ip(9) == 6 && len >= 13 {
+                    let b = self.buf[self.th + 12];
+                    self.buf[self.th + 12] = (5 << 4) | (b & 0x0f);
+                }
+                if let Some(f) = self.flowid {
+                    let th = self.th;
+                    self.write(th, &f.sport.to_be_bytes());
+                    self.write(th + 2, &f.dport.to_be_bytes());
+                }
+                if xlen > len {
+                    self.take((xlen - len) as usize);
+                }
+            }
+        }
+        true
+    }
+
+    pub fn make_transp(&mut self) -> bool {
+        if !self.first_frag() {
+            return false;
+        }
+        if self.transport_length() < 8 {
+            self.hard_make_transp()
+        } else {
+            true
+        }
+    }
+
+    fn ensure_transport(&mut self, n: usize) {
+        let tl = self.transport_length();
+        if tl < n {
+            self.put(n - tl);
+        }
+    }
+
+    /// Click's `payload_info` on the packet being built.
+    fn payload_info(&self) -> (usize, u32) {
+        if self.is_ip
+            && let Some(n) = self.net
+        {
+            let mut len = u32::from(u16::from_be_bytes([self.ip(2), self.ip(3)]));
+            let mut off = self.th - self.head;
+            if self.first_frag() {
+                match self.ip(9) {
+                    6 => {
+                        let th = usize::from(self.buf[self.th + 12] >> 4) * 4;
+                        off += if self.transport_length() >= 13 && th >= 20 {
+                            th
+                        } else {
+                            20
+                        };
+                    }
+                    17 | 136 => off += 8,
+                    _ => {}
+                }
+            }
+            len = len.wrapping_sub((off - (n - self.head)) as u32);
+            (off, len)
+        } else {
+            (0, self.length() as u32)
+        }
+    }
+
+    fn account_payload_len(&mut self, off: usize, plen: u32) {
+        let ip_len = u16::from_be_bytes([self.ip(2), self.ip(3)]);
+        if !self.is_ip || self.net.is_none() || (ip_len == 0 && self.want_len == 0) {
+            self.want_len = (off as u32).wrapping_add(plen);
+            return;
+        }
+        let n = self.net.unwrap_or(self.head);
+        let want = if ip_len != 0 {
+            u32::from(ip_len)
+        } else {
+            self.want_len
+        } as i64
+            + (n - self.head) as i64;
+        let mut delta = want - (off as i64 + i64::from(plen));
+        if delta > 0
+            && self.first_frag()
+            && self.ip(9) == 6
+            && !self.have_tcp_hl
+            && self.buf[self.th + 12] >> 4 == 5
+        {
+            let th_delta = ((delta - (delta & 3)) as usize).min(40);
+            self.put(th_delta);
+            let tx = self.th + 20;
+            self.buf
+                .copy_within(tx..self.tail - th_delta, tx + th_delta);
+            self.fill(tx, th_delta, 0);
+            let b = self.buf[self.th + 12];
+            self.buf[self.th + 12] = ((((20 + th_delta) >> 2) as u8) << 4) | (b & 0x0f);
+            delta -= th_delta as i64;
+        }
+        if delta > 0 && !self.have_ip_hl && self.ip(0) & 0x0f == 5 {
+            let ip_delta = ((delta - (delta & 3)) as usize).min(40);
+            self.put(ip_delta);
+            let nx = n + 20;
+            self.buf
+                .copy_within(nx..self.tail - ip_delta, nx + ip_delta);
+            self.fill(nx, ip_delta, 0);
+            self.buf[n] = 0x40 | (((20 + ip_delta) >> 2) as u8 & 0x0f);
+            self.set_ip_header(20 + ip_delta);
+        }
+    }
+
+    /// Puts field `f`'s value into the packet (Click's `inject`).
+    pub fn inject(&mut self, f: &Def, v: &In) {
+        use Field as F;
+        let u = match v {
+            In::U(u) => *u,
+            _ => 0,
+        };
+        match f.field {
+            F::Timestamp | F::NTimestamp => {
+                if let In::Time(t) = v {
+                    self.anno.timestamp = *t;
+                }
+            }
+            F::TsSec => {
+                let ns = self.anno.timestamp.nsec();
+                self.anno.timestamp = Timestamp::new(u64::from(u), ns);
+            }
+            F::TsUsec => {
+                let s = self.anno.timestamp.sec();
+                self.anno.timestamp = Timestamp::new(s, u.wrapping_mul(1000));
+            }
+            F::TsUsec1 => {
+                if let In::U64(x) = v {
+                    self.anno.timestamp =
+                        Timestamp::new(x / 1_000_000, (x % 1_000_000) as u32 * 1000);
+                }
+            }
+            F::FirstTimestamp | F::FirstNTimestamp => {
+                if let In::Time(t) = v {
+                    self.anno.set(FIRST_TIMESTAMP, &(t.0 as i64).to_ne_bytes());
+                }
+            }
+            F::Count => {
+                let x = u.saturating_sub(1);
+                self.anno.set(offset::EXTRA_PACKETS, &x.to_ne_bytes());
+            }
+            F::Link | F::Direction => self.anno.set_paint(u as u8),
+            F::Aggregate => {
+                self.anno.set(offset::AGGREGATE, &u.to_ne_bytes());
+            }
+            F::WireLen => self.want_len = u,
+            F::EthSrc | F::EthDst | F::EthType => {
+                if self.mac.is_none() {
+                    if self.head < 14 {
+                        let grow = 64;
+                        self.buf.splice(0..0, std::iter::repeat_n(0, grow));
+                        self.head += grow;
+                        self.tail += grow;
+                        self.th += grow;
+                        self.net = self.net.map(|n| n + grow);
+                    }
+                    // Click's push_mac_header: the link header goes in
+                    // front, and the network header is marked after it.
+                    self.head -= 14;
+                    self.mac = Some(self.head);
+                    self.net = Some(self.head + 14);
+                    let h = self.head;
+                    self.write(h + 12, &[0x08, 0x00]);
+                }
+                let m = self.mac.unwrap_or(self.head);
+                match (f.field, v) {
+                    (F::EthSrc, In::Eth(e)) => self.write(m + 6, e),
+                    (F::EthDst, In::Eth(e)) => self.write(m, e),
+                    _ => {
+                        self.write(m + 12, &(u as u16).to_be_bytes());
+                        if u != 0x0800 && u != 0x86dd {
+                            self.is_ip = false;
+                        }
+                    }
+                }
+            }
+            F::IpSrc
+            | F::IpDst
+            | F::IpTos
+            | F::IpDscp
+            | F::IpEcn
+            | F::IpTtl
+            | F::IpFrag
+            | F::IpFragoff
+            | F::IpId
+            | F::IpSum
+            | F::IpProto
+            | F::IpOpt
+            | F::IpHl
+            | F::IpLen
+            | F::IpCaptureLen => {
+                if !self.make_ip(0) {
+                    return;
+                }
+                let n = self.net.unwrap_or(self.head);
+                match (f.field, v) {
+                    (F::IpSrc, In::Addr(a)) => self.write(n + 12, a),
+                    (F::IpDst, In::Addr(a)) => self.write(n + 16, a),
+                    (F::IpTos, _) => self.buf[n + 1] = u as u8,
+                    (F::IpDscp, _) => {
+                        self.buf[n + 1] = (self.buf[n + 1] & 3) | ((u << 2) as u8 & 0xfc)
+                    }
+                    (F::IpEcn, _) => self.buf[n + 1] = (self.buf[n + 1] & 0xfc) | (u as u8 & 3),
+                    (F::IpTtl, _) => self.buf[n + 8] = u as u8,
+                    (F::IpFrag | F::IpFragoff, _) => self.write(n + 6, &(u as u16).to_be_bytes()),
+                    (F::IpId, _) => self.write(n + 4, &(u as u16).to_be_bytes()),
+                    (F::IpSum, _) => self.write(n + 10, &(u as u16).to_be_bytes()),
+                    (F::IpProto, _) => self.buf[n + 9] = u as u8,
+                    (F::IpOpt, In::Bytes(o)) => {
+                        self.have_ip_hl = true;
+                        let Some(o) = o else {
+                            return;
+                        };
+                        let olen = o.len();
+                        let ip_hl = (20 + olen + 3) & !3;
+                        let nl = self.network_length();
+                        if nl < ip_hl {
+                            self.put(ip_hl - nl);
+                        }
+                        if ip_hl > self.hl() {
+                            self.set_ip_header(ip_hl);
+                            self.buf[n] = (self.buf[n] & 0xf0) | ((ip_hl >> 2) as u8 & 0x0f);
+                        }
+                        self.write(n + 20, o);
+                        self.fill(n + 20 + olen, ip_hl - olen, 0);
+                    }
+                    (F::IpHl, _) => {
+                        self.have_ip_hl = true;
+                        let v = (u as usize + 3) & !3;
+                        let hl = self.hl();
+                        if v > hl {
+                            let more = v - hl;
+                            self.put(more);
+                            self.set_ip_header(v);
+                            let th = self.th;
+                            self.fill(th - more, more, 0);
+                        }
+                        self.buf[n] = (self.buf[n] & 0xf0) | ((v >> 2) as u8 & 0x0f);
+                    }
+                    (F::IpLen, _) => {
+                        self.want_len = ((n - self.head) as u32).wrapping_add(u);
+                    }
+                    _ => {}
+                }
+            }
+            F::Sport | F::Dport => {
+                if !self.make_ip(0) || !self.make_transp() {
+                    return;
+                }
+                let p = self.ip(9);
+                if p != 0 && !matches!(p, 6 | 17 | 33 | 136) {
+                    return;
+                }
+                let th = self.th;
+                let at = if f.field == F::Sport { th } else { th + 2 };
+                self.write(at, &(u as u16).to_be_bytes());
+            }
+            F::TcpSeq
+            | F::TcpAck
+            | F::TcpFlags
+            | F::TcpOff
+            | F::TcpWindow
+            | F::TcpUrp
+            | F::TcpOpt
+            | F::TcpNtopt
+            | F::TcpSack => {
+                if !self.make_ip(6) || !self.make_transp() {
+                    return;
+                }
+                let t = self.th;
+                match (f.field, v) {
+                    (F::TcpSeq, _) => self.write(t + 4, &u.to_be_bytes()),
+                    (F::TcpAck, _) => self.write(t + 8, &u.to_be_bytes()),
+                    (F::TcpFlags, _) => {
+                        self.write(t + 13, &[u as u8]);
+                        let b = self.buf[t + 12];
+                        self.buf[t + 12] = (b & 0xf0) | ((u >> 8) as u8 & 0x0f);
+                    }
+                    (F::TcpOff, _) => {
+                        let v = (u as usize + 3) & !3;
+                        let cur = usize::from(self.buf[t + 12] >> 4) * 4;
+                        if v > cur {
+                            let more = v - cur;
+                            self.put(more);
+                            self.fill(t + v - more, more, 0);
+                        }
+                        let b = self.buf[t + 12];
+                        self.buf[t + 12] = (((v >> 2) as u8) << 4) | (b & 0x0f);
+                    }
+                    (F::TcpWindow, _) => self.write(t + 14, &(u as u16).to_be_bytes()),
+                    (F::TcpUrp, _) => self.write(t + 18, &(u as u16).to_be_bytes()),
+                    (_, In::Bytes(o)) => {
+                        self.have_tcp_hl = true;
+                        let Some(o) = o.as_ref().filter(|o| !o.is_empty()) else {
+                            return;
+                        };
+                        let olen = o.len();
+                        let th_off = (20 + olen + 3) & !3;
+                        self.ensure_transport(th_off);
+                        let cur = usize::from(self.buf[t + 12] >> 4) * 4;
+                        if th_off > cur {
+                            let b = self.buf[t + 12];
+                            self.buf[t + 12] = (((th_off >> 2) as u8) << 4) | (b & 0x0f);
+                        }
+                        self.write(t + 20, o);
+                        self.fill(t + 20 + olen, th_off - olen, 0);
+                    }
+                    _ => {}
+                }
+            }
+            F::UdpLen => {
+                if !self.make_ip(0) || !self.make_transp() {
+                    return;
+                }
+                let p = self.ip(9);
+                if p != 0 && p != 17 && p != 136 {
+                    return;
+                }
+                self.ensure_transport(8);
+                let t = self.th;
+                self.write(t + 4, &(u as u16).to_be_bytes());
+            }
+            F::IcmpType
+            | F::IcmpTypeName
+            | F::IcmpCode
+            | F::IcmpCodeName
+            | F::IcmpFlowid
+            | F::IcmpSeq
+            | F::IcmpNextmtu => {
+                if !self.make_ip(1) || !self.make_transp() {
+                    return;
+                }
+                self.ensure_transport(8);
+                let t = self.th;
+                let kind = self.buf[t];
+                let has_flow = matches!(kind, 0 | 8 | 13 | 14 | 15 | 16);
+                match f.field {
+                    F::IcmpType | F::IcmpTypeName => {
+                        self.buf[t] = u as u8;
+                        self.have_icmp_type = true;
+                        let len = if u == 13 || u == 14 { 20 } else { 8 };
+                        self.ensure_transport(len);
+                    }
+                    F::IcmpCode | F::IcmpCodeName => {
+                        self.buf[t + 1] = u as u8;
+                        self.have_icmp_code = true;
+                    }
+                    F::IcmpFlowid | F::IcmpSeq => {
+                        if !self.have_icmp_type || has_flow {
+                            let at = if f.field == F::IcmpFlowid {
+                                t + 4
+                            } else {
+                                t + 6
+                            };
+                            self.write(at, &(u as u16).to_be_bytes());
+                        }
+                    }
+                    _ => {
+                        if (!self.have_icmp_type || kind == 3)
+                            && (!self.have_icmp_code || self.buf[t + 1] == 4)
+                        {
+                            self.write(t + 6, &(u as u16).to_be_bytes());
+                        }
+                    }
+                }
+            }
+            F::Payload | F::PayloadLen => {
+                if self.make_ip(0) {
+                    self.make_transp();
+                }
+                let (off, _) = self.payload_info();
+                match v {
+                    In::Bytes(Some(b)) if f.field == F::Payload => {
+                        if b.is_empty() {
+                            return;
+                        }
+                        let plen = b.len();
+                        self.account_payload_len(off, plen as u32);
+                        let have = self.length().saturating_sub(off);
+                        if have < plen {
+                            self.put(plen - have);
+                        }
+                        let at = self.head + off;
+                        self.write(at, b);
+                    }
+                    In::U(x) => self.account_payload_len(off, *x),
+                    _ => {}
+                }
+            }
+            F::PayloadMd5 | F::PayloadMd5Hex | F::None => {}
+        }
+    }
+
+    /// Finishes the packet as Click's `read_packet` does after the fields:
+    /// default addresses, transport header, IP and UDP lengths, checksums,
+    /// the destination and extra length annotations.
+    pub fn finish(mut self, checksum: bool) -> Option<Packet> {
+        if self.flowid.is_some() {
+            self.make_ip(0);
+        }
+        if self.is_ip && self.net.is_some() {
+            self.make_transp();
+        }
+        if self.is_ip
+            && let Some(n) = self.net
+        {
+            let cur = u16::from_be_bytes([self.ip(2), self.ip(3)]);
+            let ip_len: u32 = if cur == 0 {
+                let mut l = self.want_len;
+                let nh_off = (n - self.head) as u32;
+                if l >= nh_off {
+                    l -= nh_off;
+                }
+                if l > 0xffff {
+                    l = 0xffff;
+                } else if l == 0 {
+                    l = self.network_length() as u32;
+                }
+                self.write(n + 2, &(l as u16).to_be_bytes());
+                l
+            } else {
+                u32::from(cur)
+            };
+            if self.ip(9) == 17 && self.first_frag() {
+                let t = self.th;
+                if self.buf[t + 4] == 0 && self.buf[t + 5] == 0 {
+                    let len = ip_len.wrapping_sub((self.th - n) as u32);
+                    self.write(t + 4, &(len as u16).to_be_bytes());
+                }
+            }
+            let dst = [self.ip(16), self.ip(17), self.ip(18), self.ip(19)];
+            self.anno.set_dst_ip(Ipv4Addr::from(dst));
+            if checksum {
+                let nl = self.network_length() as u32;
+                if ip_len > nl {
+                    self.put((ip_len - nl) as usize);
+                }
+                self.set_checksums(n);
+            }
+        }
+        let mut p = Packet::from_slice(&self.buf[self.head..self.tail]).ok()?;
+        if self.want_len as usize > self.length() {
+            let x = self.want_len - self.length() as u32;
+            self.anno.set(offset::EXTRA_LENGTH, &x.to_ne_bytes());
+        }
+        let base = p.data_offset();
+        let mut anno = self.anno;
+        anno.set_mac_header(self.mac.map(|m| base + (m - self.head)));
+        anno.set_network_header(None);
+        anno.set_transport_header(None);
+        *p.anno_mut() = anno;
+        if let Some(n) = self.net {
+            p.set_network_header(n - self.head, self.th - n);
+        }
+        Some(p)
+    }
+
+    fn set_checksums(&mut self, n: usize) {
+        let hl = self.hl();
+        self.write(n + 10, &[0, 0]);
+        let c = packet::checksum::checksum(&self.buf[n..n + hl]);
+        self.write(n + 10, &c.to_be_bytes());
+        let frag = u16::from_be_bytes([self.ip(6), self.ip(7)]) & 0x3fff != 0;
+        if frag {
+            return;
+        }
+        let t = self.th;
+        let tl = self.transport_length();
+        let at = match self.ip(9) {
+            6 => 16,
+            17 => 6,
+            1 => 2,
+            _ => return,
+        };
+        if tl < at + 2 {
+            return;
+        }
+        self.write(t + at, &[0, 0]);
+        let seg = &self.buf[t..t + tl];
+        let c = if self.ip(9) == 1 {
+            packet::checksum::checksum(seg)
+        } else {
+            let src = Ipv4Addr::new(self.ip(12), self.ip(13), self.ip(14), self.ip(15));
+            let dst = Ipv4Addr::new(self.ip(16), self.ip(17), self.ip(18), self.ip(19));
+            let pseudo = packet::checksum::pseudo_header_v4(src, dst, self.ip(9).into(), tl as u16);
+            packet::checksum::finish(&[pseudo, packet::checksum::sum(seg)])
+        };
+        self.write(t + at, &c.to_be_bytes());
     }
 }

@@ -1,11 +1,12 @@
 //! Monitoring and traces: flow numbering and counting (`AggregateIPFlows`,
 //! `AggregateCounter`), per-flow statistics (`FlowStats`), packet summaries
-//! (`IPPrint`), Click's IP summary dumps (`ToIPSummaryDump`, the format in
+//! (`IPPrint`), Click's IP summary dumps (`ToIPSummaryDump`, `FromIPSummaryDump`, the format in
 //! `ipsumdump`) and time windows (`TimeFilter`).
 
 pub mod aggregatecounter;
 pub mod aggregateipflows;
 pub mod flowstats;
+pub mod fromipsummarydump;
 pub mod ipprint;
 pub mod ipsumdump;
 pub mod timefilter;
@@ -19,6 +20,7 @@ pub fn specs() -> Vec<ElementSpec> {
         aggregatecounter::SPEC,
         aggregateipflows::SPEC,
         flowstats::SPEC,
+        fromipsummarydump::SPEC,
         ipprint::SPEC,
         timefilter::SPEC,
         toipsummarydump::SPEC,

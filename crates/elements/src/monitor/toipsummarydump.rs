@@ -41,7 +41,8 @@
 //! - `VERBOSE` (default false), `BANNER` (string).
 //! - `MULTIPACKET` (default false): a packet whose extra packets
 //!   annotation is N gives N + 1 lines, its length and time spread over
-//!   them (unless FIELDS has `count`).
+//!   them (even when FIELDS has `count`, as in Click 2.1, whose
+//!   documentation says otherwise).
 //! - `BAD_PACKETS` (default false): before a packet with a bad IP, TCP or
 //!   UDP header, write a `!bad WHY` line.
 //! - `CAREFUL_TRUNC` (default true): with BAD_PACKETS, say `!bad truncated
@@ -186,7 +187,6 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
                 | Field::EthType
         )
     });
-    let has_count = fields.iter().any(|f| f.field == Field::Count);
     Ok(Box::new(ToIPSummaryDump {
         filename,
         fields,
@@ -194,7 +194,7 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
         verbose,
         header,
         banner: banner.filter(|b| !b.is_empty()),
-        multipacket: multipacket && !has_count,
+        multipacket,
         bad_packets,
         careful_trunc,
         extra_length,
@@ -386,7 +386,7 @@ impl ToIPSummaryDump {
         let first = ipsumdump::first_timestamp(p.anno());
         let delta = if first.0 != 0 {
             p.anno_mut().timestamp = first;
-            (i128::from(end.0) - i128::from(first.0)) / i128::from(count - 1)
+            ipsumdump::divide_time(i128::from(end.0) - i128::from(first.0), count - 1)
         } else {
             0
         };
