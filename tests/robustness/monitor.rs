@@ -32,4 +32,9 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         "Idle -> in :: MarkIPHeader(14) -> x :: ToIPSummaryDump(/dev/null, BAD_PACKETS true, MULTIPACKET true, FIELDS ts src dst sport dport proto len payload_len ip_opt tcp_opt tcp_sack icmp_type_name icmp_code_name icmp_nextmtu payload payload_md5 eth_src count) -> Discard",
         false,
     ),
+    (
+        "IPRateMonitor",
+        "Idle -> in :: MarkIPHeader(14) -> x :: IPRateMonitor(BYTES, 1, 1, 100) -> Discard",
+        false,
+    ),
 ];

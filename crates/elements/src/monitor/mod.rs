@@ -1,5 +1,6 @@
 //! Monitoring and traces: flow numbering and counting (`AggregateIPFlows`,
-//! `AggregateCounter`), per-flow statistics (`FlowStats`), packet summaries
+//! `AggregateCounter`), rates by address range (`IPRateMonitor`),
+//! per-flow statistics (`FlowStats`), packet summaries
 //! (`IPPrint`), Click's IP summary dumps (`ToIPSummaryDump`, `FromIPSummaryDump`, the format in
 //! `ipsumdump`) and time windows (`TimeFilter`).
 
@@ -8,6 +9,7 @@ pub mod aggregateipflows;
 pub mod flowstats;
 pub mod fromipsummarydump;
 pub mod ipprint;
+pub mod ipratemonitor;
 pub mod ipsumdump;
 pub mod timefilter;
 pub mod toipsummarydump;
@@ -22,6 +24,7 @@ pub fn specs() -> Vec<ElementSpec> {
         flowstats::SPEC,
         fromipsummarydump::SPEC,
         ipprint::SPEC,
+        ipratemonitor::SPEC,
         timefilter::SPEC,
         toipsummarydump::SPEC,
     ]
