@@ -2,12 +2,13 @@
 //! `AggregateCounter`), rates by address range (`IPRateMonitor`),
 //! per-flow statistics (`FlowStats`), packet summaries
 //! (`IPPrint`), Click's IP summary dumps (`ToIPSummaryDump`, `FromIPSummaryDump`, the format in
-//! `ipsumdump`) and time windows (`TimeFilter`).
+//! `ipsumdump`), tcpdump's text (`FromTcpdump`) and time windows (`TimeFilter`).
 
 pub mod aggregatecounter;
 pub mod aggregateipflows;
 pub mod flowstats;
 pub mod fromipsummarydump;
+pub mod fromtcpdump;
 pub mod ipprint;
 pub mod ipratemonitor;
 pub mod ipsumdump;
@@ -23,6 +24,7 @@ pub fn specs() -> Vec<ElementSpec> {
         aggregateipflows::SPEC,
         flowstats::SPEC,
         fromipsummarydump::SPEC,
+        fromtcpdump::SPEC,
         ipprint::SPEC,
         ipratemonitor::SPEC,
         timefilter::SPEC,
