@@ -791,4 +791,52 @@ mod tests {
         assert_eq!(router.read_handler("c.nagg").unwrap(), "2");
         assert_eq!(router.read_handler("r.count").unwrap(), "1");
     }
+
+    #[test]
+    fn traceinfo_lists_every_flow_and_clear_releases_held_packets() {
+        let trace = std::env::temp_dir().join(format!("aif-trace-{}.xml", std::process::id()));
+        let cfg = format!(
+            "FromDump({}/../../testdata/captures/monitor-flows.pcap, STOP true) -> MarkIPHeader(14) \
+             -> af :: AggregateIPFlows(TRACEINFO {}) -> c :: Counter -> Discard; af[1] -> Discard",
+            env!("CARGO_MANIFEST_DIR"),
+            trace.display()
+        );
+        let router = engine::Router::from_text("t", &cfg, &crate::registry()).unwrap();
+        router.run(&engine::RunOptions { threads: 1 });
+        // The fragments of the trace were released when the later packet
+        // came 40 s on; a new first fragment is held until `clear`, and
+        // then sent by the task.
+        let af = router.find("af").unwrap();
+        assert_eq!(router.stats(af).held, 0);
+        let mut ip = crate::ip::testing::ipv4_udp(64, [10, 9, 9, 1], [10, 9, 9, 2]);
+        ip[6] = 0x20;
+        let mut batch = packet::PacketBatch::new();
+        batch.push(packet::Packet::from_slice(&crate::ip::testing::ether_ip(&ip)).unwrap());
+        let m = router.find("MarkIPHeader@2").unwrap();
+        router.inject(m, 0, batch);
+        assert_eq!(router.stats(af).held, 1);
+        let before = router.read_handler("c.count").unwrap();
+        router.write_handler("af.clear", "").unwrap();
+        assert_eq!(router.stats(af).held, 1, "until the task runs");
+        let mut stepper = router.stepper();
+        stepper.step();
+        assert_eq!(router.stats(af).held, 0);
+        let after: u64 = router.read_handler("c.count").unwrap().parse().unwrap();
+        assert_eq!(after, before.parse::<u64>().unwrap() + 1);
+        let xml = std::fs::read_to_string(&trace).unwrap();
+        let _ = std::fs::remove_file(&trace);
+        assert!(
+            xml.starts_with("<?xml version='1.0' standalone='yes'?>\n<trace>\n"),
+            "{xml}"
+        );
+        assert!(xml.ends_with("</trace>\n"), "{xml}");
+        assert!(
+            xml.contains("<flow aggregate='1' src='10.0.0.1' sport='1000' dst='10.0.0.2' dport='80' begin='1700000000.000000000' duration='1.020000000'>\n  <stream dir='0' packets='4' /><stream dir='1' packets='2' />\n</flow>\n"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<flow aggregate='3' src='192.168.1.20' sport='443'"),
+            "{xml}"
+        );
+    }
 }
