@@ -20,6 +20,18 @@
 //!   header, plus one that is not IP, link type raw IP (101).
 //! - `tcp-flows.pcap`: three complete TCP connections (handshake, data both
 //!   ways, FIN teardown) interleaved, and one refused with RST.
+//! - `monitor-tcpdump-old.txt`: old tcpdump text output (the format Click's
+//!   FromTcpdump reads), written by hand: TCP with options and relative
+//!   sequence numbers, UDP, ICMP, a fragment, IP details, a comment and a
+//!   line that is not a packet.
+//! - `monitor-tcpdump.txt`, `monitor-tcpdump-v.txt`: tcpdump 4.99.3's
+//!   `-tt -n` output for `tcp-flows.pcap` and `-tt -v -n` output for
+//!   `monitor-flows.pcap`, kept as tcpdump printed them.
+//! - `monitor-flows.pcap`: flows over two minutes for the flow monitors
+//!   (listed in [`monitor_frames`]), with their own timestamps: TCP open,
+//!   closed and reopened, UDP timing out, an ICMP error quoting a flow,
+//!   fragments (matched and not), a host talking to itself, IP and TCP
+//!   options, and a frame that is not IP.
 
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
@@ -1901,6 +1913,305 @@ fn tunnel_frames(mixed: &[Frame]) -> Vec<Frame> {
     frames.into_iter().map(Frame::whole).collect()
 }
 
+/// The frames of `monitor-flows.pcap`, each with its time (seconds and
+/// microseconds after 1700000000).
+fn monitor_frames() -> Vec<(u64, u32, Frame)> {
+    let t = |sport, dport, seq, ack, flags| Tcp {
+        sport,
+        dport,
+        seq,
+        ack,
+        flags,
+        window: 29200,
+    };
+    let v4 = V4::new;
+    let e = |ip: Vec<u8>| Frame::whole(eth4(MAC_B, MAC_A, &ip));
+    let tcp = |src, dst, seg: Tcp, opts: &[u8], data: &[u8]| {
+        e(ipv4(
+            v4(src, dst, PROTO_TCP),
+            &tcp4(src, dst, seg, opts, data),
+        ))
+    };
+    let udp = |src, dst, sport, dport, data: &[u8]| {
+        e(ipv4(
+            v4(src, dst, PROTO_UDP),
+            &udp4(src, dst, sport, dport, data),
+        ))
+    };
+    let ip_e: [u8; 4] = [172, 16, 0, 5];
+    let mut f: Vec<(u64, u32, Frame)> = Vec::new();
+    // A connection, opened from A.
+    f.push((
+        0,
+        0,
+        tcp(IP_A, IP_B, t(1000, 80, 1, 0, SYN), SYN_OPTIONS, b""),
+    ));
+    f.push((
+        0,
+        10_000,
+        tcp(IP_B, IP_A, t(80, 1000, 9, 2, SYN | ACK), SYN_OPTIONS, b""),
+    ));
+    f.push((
+        0,
+        20_000,
+        tcp(IP_A, IP_B, t(1000, 80, 2, 10, ACK), &ts_option(5, 6), b""),
+    ));
+    // A DNS exchange, a port unreachable quoting it, a ping.
+    let query = udp4(IP_C, IP_D, 5000, 53, b"query");
+    f.push((0, 30_000, udp(IP_C, IP_D, 5000, 53, b"query")));
+    f.push((0, 40_000, udp(IP_D, IP_C, 53, 5000, b"answer")));
+    let quoted = ipv4(v4(IP_C, IP_D, PROTO_UDP), &query);
+    f.push((
+        0,
+        50_000,
+        e(ipv4(
+            v4(IP_D, IP_C, PROTO_ICMP),
+            &icmp(3, 3, [0; 4], &quoted),
+        )),
+    ));
+    f.push((
+        0,
+        60_000,
+        e(ipv4(v4(IP_A, IP_B, PROTO_ICMP), &echo(8, 77, 1, b"ping"))),
+    ));
+    // A connection whose first packet is the server's.
+    f.push((
+        0,
+        70_000,
+        tcp(IP_D, IP_C, t(443, 2000, 50, 60, ACK), &[], b"late"),
+    ));
+    f.push((
+        0,
+        80_000,
+        tcp(IP_C, IP_D, t(2000, 443, 60, 54, ACK | PSH), &[], b"hello"),
+    ));
+    // The first connection closes both ways.
+    f.push((
+        1,
+        0,
+        tcp(IP_A, IP_B, t(1000, 80, 2, 10, FIN | ACK), &[], b""),
+    ));
+    f.push((
+        1,
+        10_000,
+        tcp(IP_B, IP_A, t(80, 1000, 10, 3, FIN | ACK), &[], b""),
+    ));
+    f.push((
+        1,
+        20_000,
+        tcp(IP_A, IP_B, t(1000, 80, 3, 11, ACK), &[], b""),
+    ));
+    // ... and opens again: a new flow.
+    f.push((
+        2,
+        0,
+        tcp(IP_A, IP_B, t(1000, 80, 100, 0, SYN), SYN_OPTIONS, b""),
+    ));
+    // A UDP datagram in two fragments, a datagram after them, a lone
+    // later fragment whose first one never comes.
+    let dgram = udp4(IP_C, IP_D, 6000, 7000, &pattern(40, 1));
+    let mut h = v4(IP_C, IP_D, PROTO_UDP);
+    h.id = 0x2222;
+    h.frag = 0x2000;
+    f.push((2, 500_000, e(ipv4(h, &dgram[..24]))));
+    h.frag = 3;
+    f.push((2, 600_000, e(ipv4(h, &dgram[24..]))));
+    f.push((2, 700_000, udp(IP_C, IP_D, 5001, 53, b"behind")));
+    h.id = 0x3333;
+    h.frag = 5;
+    f.push((3, 0, e(ipv4(h, &pattern(16, 9)))));
+    // Record route and timestamp IP options on a TCP segment.
+    let mut h = v4(IP_A, IP_B, PROTO_TCP);
+    h.tos = 0x12;
+    h.ttl = 3;
+    let opts = [
+        7, 11, 8, 10, 0, 0, 1, 0, 0, 0, 0, 68, 12, 9, 0x00, 0, 0, 0, 5, 0, 0, 0, 0,
+    ];
+    let mut o = opts.to_vec();
+    o.push(0);
+    f.push((
+        4,
+        0,
+        e(ipv4_with(
+            h,
+            &o,
+            &tcp4(IP_A, IP_B, t(1000, 80, 101, 0, ACK), &[], b""),
+        )),
+    ));
+    // Not IP.
+    f.push((
+        5,
+        0,
+        Frame::whole(pad60(ether(
+            BROADCAST,
+            MAC_A,
+            0x0806,
+            &arp(1, MAC_A, IP_A, [0; 6], IP_B),
+        ))),
+    ));
+    // A host talking to itself, both ways.
+    f.push((
+        6,
+        0,
+        e(ipv4(
+            v4(ip_e, ip_e, PROTO_UDP),
+            &udp4(ip_e, ip_e, 9, 7, b"self"),
+        )),
+    ));
+    f.push((
+        6,
+        1_000,
+        e(ipv4(
+            v4(ip_e, ip_e, PROTO_UDP),
+            &udp4(ip_e, ip_e, 7, 9, b"back"),
+        )),
+    ));
+    // Forty seconds on: the held packets between C and D go out.
+    f.push((40, 0, udp(IP_C, IP_D, 5000, 53, b"again")));
+    // A hundred seconds on: the DNS flow timed out, a new number.
+    f.push((101, 0, udp(IP_C, IP_D, 5000, 53, b"later")));
+    f.push((
+        101,
+        500_000,
+        tcp(IP_D, IP_C, t(22, 40000, 5, 0, RST), &[], b""),
+    ));
+    f.push((
+        102,
+        0,
+        tcp(IP_A, IP_B, t(1000, 80, 102, 0, ACK | URG_FLAG), &[], b"x"),
+    ));
+    f
+}
+
+const URG_FLAG: u8 = 0x20;
+
+/// Old tcpdump text for FromTcpdump (see the module header).
+const TCPDUMP_OLD: &str = r#"1700000000.000000 10.0.0.1.1000 > 10.0.0.2.80: S 1:1(0) win 29200 <mss 1460,sackOK,timestamp 4096 0,nop,wscale 7> (DF) (ttl 64, id 4096, len 60)
+1700000000.010000 10.0.0.2.80 > 10.0.0.1.1000: S 9:9(0) ack 2 win 29200 <mss 1460,sackOK,timestamp 4096 0,nop,wscale 7> (DF)
+1700000000.020000 10.0.0.1.1000 > 10.0.0.2.80: . 1:1(0) ack 1 win 29200 <nop,nop,timestamp 5 6>
+1700000000.030000 10.0.0.1.1000 > 10.0.0.2.80: P 1:6(5) ack 1 win 29200 (ttl 64, id 7)
+1700000000.040000 10.0.0.2.80 > 10.0.0.1.1000: . ack 6 win 29200 [tos 0x10]
+# a comment
+1700000000.050000 10.0.0.2.80 > 10.0.0.1.1000: F 1:1(0) ack 6 win 29200
+1700000000.060000 192.168.1.10.5000 > 192.168.1.20.domain: udp 5 (ttl 64, id 1)
+1700000000.070000 192.168.1.10.5000 > 192.168.1.20.53:  [udp sum ok] udp 13
+1700000000.080000 10.0.0.1 > 10.0.0.2: icmp: echo request (ttl 64, id 9, len 84)
+1700000000.090000 10.0.0.1 > 10.0.0.2: (frag 4660:100@1480+)
+this is not a packet
+1700000000.100000 10.0.0.2.80 > 10.0.0.1.1000: R 1:1(0) win 0 (DF) [tos 0x2,ECT(0)]
+1700000000.110000 10.0.0.1.1000 > 10.0.0.2.80: . 6:1454(1448) ack 2 win 29200 <nop,nop,sack sack 1 {1:100} > (DF)
+1700000000.120000 10.0.0.1.1000 > 10.0.0.2.80: FP 1454:1460(6) ack 2 win 29200 urg 3 (DF) (ttl 63, id 11, len 46)
+1700000000.130000 10.1.1.1.ssh > 10.2.2.2.1023: P 100:200(100) ack 7 win 512 (ttl 64, id 1, len 140)
+"#;
+
+/// tcpdump 4.99.3 `-tt -n -r tcp-flows.pcap`.
+const TCPDUMP_TCP_FLOWS: &str = r#"1700000000.000000 IP 10.0.0.1.43000 > 10.0.0.2.80: Flags [S], seq 268435456, win 64240, options [mss 1460,sackOK,TS val 4096 ecr 0,nop,wscale 7], length 0
+1700000000.001000 IP 192.168.1.10.43001 > 10.0.0.2.443: Flags [S], seq 4294967040, win 64240, options [mss 1460,sackOK,TS val 4096 ecr 0,nop,wscale 7], length 0
+1700000000.002000 IP 10.0.0.1.43002 > 192.168.1.20.8080: Flags [S], seq 7, win 64240, options [mss 1460,sackOK,TS val 4096 ecr 0,nop,wscale 7], length 0
+1700000000.003000 IP 10.0.0.2.80 > 10.0.0.1.43000: Flags [S.], seq 536870912, ack 268435457, win 64240, options [mss 1460,sackOK,TS val 4096 ecr 0,nop,wscale 7], length 0
+1700000000.004000 IP 10.0.0.2.443 > 192.168.1.10.43001: Flags [S.], seq 805306368, ack 4294967041, win 64240, options [mss 1460,sackOK,TS val 4096 ecr 0,nop,wscale 7], length 0
+1700000000.005000 IP 192.168.1.20.8080 > 10.0.0.1.43002: Flags [S.], seq 9, ack 8, win 64240, options [mss 1460,sackOK,TS val 4096 ecr 0,nop,wscale 7], length 0
+1700000000.006000 IP 10.0.0.1.43000 > 10.0.0.2.80: Flags [.], ack 1, win 64240, length 0
+1700000000.007000 IP 192.168.1.10.43001 > 10.0.0.2.443: Flags [.], ack 1, win 64240, length 0
+1700000000.008000 IP 10.0.0.1.43002 > 192.168.1.20.8080: Flags [.], ack 1, win 64240, length 0
+1700000000.009000 IP 10.0.0.1.43000 > 10.0.0.2.80: Flags [P.], seq 1:121, ack 1, win 64240, length 120: HTTP
+1700000000.010000 IP 192.168.1.10.43001 > 10.0.0.2.443: Flags [P.], seq 1:121, ack 1, win 64240, length 120
+1700000000.011000 IP 10.0.0.1.43002 > 192.168.1.20.8080: Flags [P.], seq 1:121, ack 1, win 64240, length 120: HTTP
+1700000000.012000 IP 10.0.0.2.80 > 10.0.0.1.43000: Flags [.], ack 121, win 64240, length 0
+1700000000.013000 IP 10.0.0.2.443 > 192.168.1.10.43001: Flags [.], ack 121, win 64240, length 0
+1700000000.014000 IP 192.168.1.20.8080 > 10.0.0.1.43002: Flags [.], ack 121, win 64240, length 0
+1700000000.015000 IP 10.0.0.2.80 > 10.0.0.1.43000: Flags [P.], seq 1:1201, ack 121, win 64240, length 1200: HTTP
+1700000000.016000 IP 10.0.0.2.443 > 192.168.1.10.43001: Flags [P.], seq 1:1201, ack 121, win 64240, length 1200
+1700000000.017000 IP 192.168.1.20.8080 > 10.0.0.1.43002: Flags [P.], seq 1:1201, ack 121, win 64240, length 1200: HTTP
+1700000000.018000 IP 10.0.0.2.80 > 10.0.0.1.43000: Flags [P.], seq 1201:1501, ack 121, win 64240, length 300: HTTP
+1700000000.019000 IP 10.0.0.2.443 > 192.168.1.10.43001: Flags [P.], seq 1201:1501, ack 121, win 64240, length 300
+1700000000.020000 IP 192.168.1.20.8080 > 10.0.0.1.43002: Flags [P.], seq 1201:1501, ack 121, win 64240, length 300: HTTP
+1700000000.021000 IP 10.0.0.1.43000 > 10.0.0.2.80: Flags [.], ack 1501, win 64240, length 0
+1700000000.022000 IP 192.168.1.10.43001 > 10.0.0.2.443: Flags [.], ack 1501, win 64240, length 0
+1700000000.023000 IP 10.0.0.1.43002 > 192.168.1.20.8080: Flags [.], ack 1501, win 64240, length 0
+1700000000.024000 IP 10.0.0.1.43000 > 10.0.0.2.80: Flags [F.], seq 121, ack 1501, win 64240, length 0
+1700000000.025000 IP 192.168.1.10.43001 > 10.0.0.2.443: Flags [F.], seq 121, ack 1501, win 64240, length 0
+1700000000.026000 IP 10.0.0.1.43002 > 192.168.1.20.8080: Flags [F.], seq 121, ack 1501, win 64240, length 0
+1700000000.027000 IP 10.0.0.2.80 > 10.0.0.1.43000: Flags [F.], seq 1501, ack 122, win 64240, length 0
+1700000000.028000 IP 10.0.0.2.443 > 192.168.1.10.43001: Flags [F.], seq 1501, ack 122, win 64240, length 0
+1700000000.029000 IP 192.168.1.20.8080 > 10.0.0.1.43002: Flags [F.], seq 1501, ack 122, win 64240, length 0
+1700000000.030000 IP 10.0.0.1.43000 > 10.0.0.2.80: Flags [.], ack 1502, win 64240, length 0
+1700000000.031000 IP 192.168.1.10.43001 > 10.0.0.2.443: Flags [.], ack 1502, win 64240, length 0
+1700000000.032000 IP 10.0.0.1.43002 > 192.168.1.20.8080: Flags [.], ack 1502, win 64240, length 0
+1700000000.033000 IP 192.168.1.20.43003 > 10.0.0.1.25: Flags [S], seq 1, win 64240, options [mss 1460,sackOK,TS val 4096 ecr 0,nop,wscale 7], length 0
+1700000000.034000 IP 10.0.0.1.25 > 192.168.1.20.43003: Flags [R.], seq 0, ack 2, win 64240, length 0
+"#;
+
+/// tcpdump 4.99.3 `-tt -v -n -r monitor-flows.pcap`.
+const TCPDUMP_MONITOR_FLOWS_V: &str = r#"1700000000.000000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto TCP (6), length 60)
+    10.0.0.1.1000 > 10.0.0.2.80: Flags [S], cksum 0xadb4 (correct), seq 1, win 29200, options [mss 1460,sackOK,TS val 4096 ecr 0,nop,wscale 7], length 0
+1700000000.010000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto TCP (6), length 60)
+    10.0.0.2.80 > 10.0.0.1.1000: Flags [S.], cksum 0xad9a (correct), seq 9, ack 2, win 29200, options [mss 1460,sackOK,TS val 4096 ecr 0,nop,wscale 7], length 0
+1700000000.020000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto TCP (6), length 52)
+    10.0.0.1.1000 > 10.0.0.2.80: Flags [.], cksum 0xec5b (correct), ack 1, win 29200, options [nop,nop,TS val 5 ecr 6], length 0
+1700000000.030000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto UDP (17), length 33)
+    192.168.1.10.5000 > 192.168.1.20.53: domain [length 5 < 12] (invalid)
+1700000000.040000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto UDP (17), length 34)
+    192.168.1.20.53 > 192.168.1.10.5000: domain [length 6 < 12] (invalid)
+1700000000.050000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto ICMP (1), length 61)
+    192.168.1.20 > 192.168.1.10: ICMP 192.168.1.20 udp port 53 unreachable, length 41
+	IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto UDP (17), length 33)
+    192.168.1.10.5000 > 192.168.1.20.53: domain [length 5 < 12] (invalid)
+1700000000.060000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto ICMP (1), length 32)
+    10.0.0.1 > 10.0.0.2: ICMP echo request, id 77, seq 1, length 12
+1700000000.070000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto TCP (6), length 44)
+    192.168.1.20.443 > 192.168.1.10.2000: Flags [.], cksum 0xcf91 (correct), seq 50:54, ack 60, win 29200, length 4
+1700000000.080000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto TCP (6), length 45)
+    192.168.1.10.2000 > 192.168.1.20.443: Flags [P.], cksum 0x6c79 (correct), seq 1:6, ack 4, win 29200, length 5
+1700000001.000000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto TCP (6), length 40)
+    10.0.0.1.1000 > 10.0.0.2.80: Flags [F.], cksum 0x257d (correct), seq 1, ack 1, win 29200, length 0
+1700000001.010000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto TCP (6), length 40)
+    10.0.0.2.80 > 10.0.0.1.1000: Flags [F.], cksum 0x257c (correct), seq 1, ack 2, win 29200, length 0
+1700000001.020000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto TCP (6), length 40)
+    10.0.0.1.1000 > 10.0.0.2.80: Flags [.], cksum 0x257c (correct), ack 2, win 29200, length 0
+1700000002.000000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto TCP (6), length 60)
+    10.0.0.1.1000 > 10.0.0.2.80: Flags [S], cksum 0xad51 (correct), seq 100, win 29200, options [mss 1460,sackOK,TS val 4096 ecr 0,nop,wscale 7], length 0
+1700000002.500000 IP (tos 0x0, ttl 64, id 8738, offset 0, flags [+], proto UDP (17), length 44)
+    192.168.1.10.6000 > 192.168.1.20.7000:  [|rx] (16)
+1700000002.600000 IP (tos 0x0, ttl 64, id 8738, offset 24, flags [none], proto UDP (17), length 44)
+    192.168.1.10 > 192.168.1.20: ip-proto-17
+1700000002.700000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto UDP (17), length 34)
+    192.168.1.10.5001 > 192.168.1.20.53: domain [length 6 < 12] (invalid)
+1700000003.000000 IP (tos 0x0, ttl 64, id 13107, offset 40, flags [none], proto UDP (17), length 36)
+    192.168.1.10 > 192.168.1.20: ip-proto-17
+1700000004.000000 IP (tos 0x12,ECT(0), ttl 3, id 4096, offset 0, flags [DF], proto TCP (6), length 64, options (RR 10.0.0.1, 0.0.0.0,timestamp TS{TSONLY 5@ ^ 0@},EOL))
+    10.0.0.1.1000 > 10.0.0.2.80: Flags [.], cksum 0x2525 (correct), ack 4294967287, win 29200, length 0
+1700000005.000000 ARP, Ethernet (len 6), IPv4 (len 4), Request who-has 10.0.0.2 tell 10.0.0.1, length 46
+1700000006.000000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto UDP (17), length 32)
+    172.16.0.5.9 > 172.16.0.5.7: UDP, length 4
+1700000006.001000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto UDP (17), length 32)
+    172.16.0.5.7 > 172.16.0.5.9: UDP, length 4
+1700000040.000000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto UDP (17), length 33)
+    192.168.1.10.5000 > 192.168.1.20.53: domain [length 5 < 12] (invalid)
+1700000101.000000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto UDP (17), length 33)
+    192.168.1.10.5000 > 192.168.1.20.53: domain [length 5 < 12] (invalid)
+1700000101.500000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto TCP (6), length 40)
+    192.168.1.20.22 > 192.168.1.10.40000: Flags [R], cksum 0x1e06 (correct), seq 5, win 29200, length 0
+1700000102.000000 IP (tos 0x0, ttl 64, id 4096, offset 0, flags [DF], proto TCP (6), length 41)
+    10.0.0.1.1000 > 10.0.0.2.80: Flags [.U], cksum 0xad02 (correct), seq 101:102, ack 4294967287, win 29200, urg 0, length 1: HTTP
+"#;
+
+fn write_pcap_timed(path: &Path, frames: &[(u64, u32, Frame)]) -> io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let opts = PcapWriterOptions {
+        nanosecond: false,
+        snaplen: 65535,
+        link_type: linktype::ETHERNET,
+        byte_order: ByteOrder::Little,
+    };
+    let mut w = PcapWriter::new(BufWriter::new(file), opts)?;
+    for (sec, usec, f) in frames {
+        let ts = Timestamp::new(1_700_000_000 + sec, usec * 1000);
+        w.write_packet(ts, &f.data, f.wire_len)?;
+    }
+    w.flush()
+}
+
 // ---------------------------------------------------------------------------
 // Writing.
 
@@ -2048,6 +2359,10 @@ fn write_captures(dir: &Path) -> io::Result<Vec<PathBuf>> {
         ByteOrder::Little,
         false,
     )?;
+    write_pcap_timed(&out("monitor-flows.pcap"), &monitor_frames())?;
+    std::fs::write(out("monitor-tcpdump-old.txt"), TCPDUMP_OLD)?;
+    std::fs::write(out("monitor-tcpdump.txt"), TCPDUMP_TCP_FLOWS)?;
+    std::fs::write(out("monitor-tcpdump-v.txt"), TCPDUMP_MONITOR_FLOWS_V)?;
     write_pcap(
         &out("tcp-flows.pcap"),
         &tcp_flow_frames(),

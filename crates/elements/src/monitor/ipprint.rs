@@ -170,7 +170,7 @@ fn make(args: &mut Args, _cx: &BuildContext) -> Result<Box<dyn Element>, ConfigE
     }))
 }
 
-const ICMP_TYPES: &[(u8, &str)] = &[
+pub(crate) const ICMP_TYPES: &[(u8, &str)] = &[
     (0, "echo-reply"),
     (3, "unreachable"),
     (4, "sourcequench"),
@@ -188,7 +188,7 @@ const ICMP_TYPES: &[(u8, &str)] = &[
     (18, "maskreq-reply"),
 ];
 
-fn icmp_code_name(kind: u8, code: u8) -> Option<&'static str> {
+pub(crate) fn icmp_code_name(kind: u8, code: u8) -> Option<&'static str> {
     let table: &[(u8, &str)] = match kind {
         3 => &[
             (0, "net"),
