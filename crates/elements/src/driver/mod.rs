@@ -14,7 +14,7 @@ use engine::{ElementSpec, HandlerAccess, HandlerError};
 
 /// Every element class of this group.
 pub fn specs() -> Vec<ElementSpec> {
-    vec![script::SPEC, drivermanager::SPEC]
+    vec![script::SPEC, drivermanager::SPEC, controlsocket::SPEC]
 }
 
 /// The Click version the global `version` handler reports: the language
