@@ -942,3 +942,132 @@ impl Drop for ControlSocket {
         self.close_all();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    use crate::standard::null::harness::Harness;
+
+    /// Steps the router until `s` has sent something ending in CRLF (or
+    /// the DATA that follows), returning it.
+    fn exchange(h: &Harness, s: &mut TcpStream, send: &[u8]) -> String {
+        s.write_all(send).unwrap();
+        let mut st = h.router.stepper();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        for _ in 0..200 {
+            st.step();
+            match s.read(&mut buf) {
+                Ok(n) if n > 0 => got.extend_from_slice(&buf[..n]),
+                _ => {}
+            }
+            let t = String::from_utf8_lossy(&got);
+            if let Some(i) = t.find("\r\nDATA ") {
+                let rest = &t[i + 7..];
+                if let Some(j) = rest.find("\r\n") {
+                    let n: usize = rest[..j].parse().unwrap();
+                    if rest.len() >= j + 2 + n {
+                        break;
+                    }
+                }
+            } else if t.ends_with("\r\n") && !t.lines().last().unwrap_or("").contains('-') {
+                break;
+            }
+        }
+        String::from_utf8_lossy(&got).into_owned()
+    }
+
+    #[test]
+    fn serves_handlers_over_tcp() {
+        let h = Harness::new(
+            "c :: Counter; Idle -> c -> Discard; cs :: ControlSocket(TCP, 0, LOCALHOST true)",
+        );
+        let port: u16 = h.read("cs.port").parse().unwrap();
+        assert_ne!(port, 0);
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(5))).unwrap();
+        assert_eq!(exchange(&h, &mut s, b""), "Click::ControlSocket/1.3\r\n");
+        assert_eq!(
+            exchange(&h, &mut s, b"READ c.count\n"),
+            "200 Read handler 'c.count' OK\r\nDATA 1\r\n0"
+        );
+        assert_eq!(
+            exchange(&h, &mut s, b"READ cs.port\n"),
+            format!(
+                "200 Read handler 'cs.port' OK\r\nDATA {}\r\n{port}",
+                port.to_string().len()
+            )
+        );
+        // A command split across writes waits for its end.
+        s.write_all(b"WRITE c.re").unwrap();
+        h.router.stepper().step();
+        assert_eq!(
+            exchange(&h, &mut s, b"set\r\n"),
+            "200 Write handler 'c.reset' OK\r\n"
+        );
+        assert_eq!(exchange(&h, &mut s, b"WRITEDATA c.reset 99\r\nshort"), "");
+        drop(s);
+        // Another connection is unaffected by the first one's unfinished
+        // command.
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(5))).unwrap();
+        exchange(&h, &mut s, b"");
+        assert!(exchange(&h, &mut s, b"HELP\n").starts_with("200-Commands supported:"));
+        assert_eq!(exchange(&h, &mut s, b"QUIT\n"), "200 Goodbye!\r\n");
+    }
+
+    #[test]
+    fn read_only_sockets_refuse_writes() {
+        let path = std::env::temp_dir().join(format!("yard-cs-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let h = Harness::new(&format!(
+            "c :: Counter; Idle -> c -> Discard; cs :: ControlSocket(unix, {}, READONLY true)",
+            path.display()
+        ));
+        assert_eq!(h.read("cs.filename"), path.display().to_string());
+        let mut s = std::os::unix::net::UnixStream::connect(&path).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(5))).unwrap();
+        let mut st = h.router.stepper();
+        s.write_all(b"WRITE c.reset\nCHECKWRITE c.reset\nWRITE stop\n")
+            .unwrap();
+        let mut got = String::new();
+        let mut buf = [0u8; 1024];
+        for _ in 0..100 {
+            st.step();
+            if let Ok(n) = s.read(&mut buf) {
+                got.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+            if got.matches("\r\n").count() >= 4 {
+                break;
+            }
+        }
+        assert_eq!(
+            got,
+            "Click::ControlSocket/1.3\r\n530 Permission denied for 'c.reset'\r\n\
+             530 Permission denied for 'c.reset'\r\n530 Permission denied for 'stop'\r\n"
+        );
+        assert!(!h.stopped());
+        drop(h);
+        assert!(!path.exists(), "the socket file is removed");
+    }
+
+    #[test]
+    fn bad_arguments_are_refused() {
+        for (config, message) in [
+            ("ControlSocket(FOO, 1)", "unknown socket type"),
+            ("ControlSocket(TCP, notaport)", "PORT requires TCP port"),
+            ("ControlSocket(TCP, 0+)", "PORT requires TCP port"),
+            ("ControlSocket(TCP, 1, PROXY x)", "PROXY is not supported"),
+            ("ControlSocket(SOCKET, 3)", "not supported"),
+            ("ControlSocket(TCP)", "PORT"),
+        ] {
+            match Harness::try_new(config) {
+                Ok(_) => panic!("{config}: builds"),
+                Err(e) => assert!(e.contains(message), "{config}: {e}"),
+            }
+        }
+    }
+}

@@ -1992,3 +1992,215 @@ impl Script {
         self.report(&errors, true);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use engine::{ManualClock, Router, RunOptions};
+
+    use super::*;
+    use crate::standard::null::harness::Harness;
+
+    fn temp_file(name: &str) -> std::path::PathBuf {
+        let p = std::env::temp_dir().join(format!("yard-script-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_file(&p);
+        p
+    }
+
+    fn build_error(config: &str) -> String {
+        match Harness::try_new(config) {
+            Ok(_) => panic!("{config}: builds"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn bad_scripts_are_configuration_errors() {
+        assert!(build_error("Script(frobnicate 1)").contains("syntax error at 'frobnicate'"));
+        assert!(build_error("Script(goto nowhere)").contains("no such label 'nowhere'"));
+        assert!(build_error("Script(TYPE BOGUS)").contains("bad TYPE"));
+        assert!(build_error("Script(TYPE SIGNAL INT)").contains("not supported"));
+        assert!(build_error("Script(set x)").contains("syntax error at 'set'"));
+        assert!(build_error("Script(label a b)").contains("syntax error at 'label'"));
+        assert!(build_error("Script(end now)").contains("syntax error at 'end'"));
+        assert!(build_error("Script(pause x)").contains("syntax error at 'pause'"));
+        assert!(
+            build_error("Idle -> Script(TYPE PASSIVE) -> Discard")
+                .contains("ports allowed only on PACKET scripts")
+        );
+        assert!(
+            build_error("DriverManager(stop); Script(TYPE DRIVER)")
+                .contains("more than one driver script")
+        );
+    }
+
+    #[test]
+    fn handlers_compute_with_arguments() {
+        let h = Harness::new("s :: Script(TYPE PASSIVE, return $(add $1 $2), export v 7)");
+        let r = &h.router;
+        let read = |name: &str, arg: &str| r.read_handler_with(name, arg).unwrap();
+        assert_eq!(read("s.add", "1 2 3"), "6");
+        assert_eq!(read("s.sub", "10 3 2"), "5");
+        assert_eq!(read("s.mul", "2 2.5"), "5");
+        assert_eq!(read("s.div", "10 4"), "2.5");
+        assert_eq!(read("s.idiv", "10 4"), "2");
+        assert_eq!(read("s.mod", "10 4"), "2");
+        assert_eq!(read("s.eq", "10 0xA"), "true");
+        assert_eq!(read("s.lt", "abc abd"), "true");
+        assert_eq!(read("s.if", "false a b"), "b");
+        assert_eq!(
+            read("s.sprintf", "\"%5.2s|%-3x|%03d\" abc 255 -7"),
+            "   ab|ff |-07"
+        );
+        assert_eq!(read("s.run", "4 5"), "9");
+        assert_eq!(read("s.v", ""), "7");
+        assert!(r.read_handler_with("s.add", "1 x").is_err());
+        assert!(r.read_handler_with("s.mod", "1").is_err());
+        assert!(r.read_handler_with("s.nothing", "").is_err());
+        r.write_handler("s.set", "w hello world").unwrap();
+        assert_eq!(read("s.get", "w"), "hello world");
+        assert_eq!(read("s.shift", "w"), "hello");
+        assert_eq!(read("s.get", "w"), "world");
+        assert!(r.read_handler_with("s.get", "undefined_var").is_err());
+        assert!(r.write_handler("s.goto", "nowhere").is_err());
+        assert!(r.write_handler("s.step", "x").is_err());
+        // Generic handlers still work, and `*` is not listed.
+        assert!(!h.read("s.handlers").contains('*'));
+    }
+
+    #[test]
+    fn waits_follow_the_clock_and_steps() {
+        let out = temp_file("waits");
+        let config = format!(
+            "s :: Script(print >>{o} \"a\", wait 1, print >>{o} \"b\", pause, print >>{o} \"c\", stop)",
+            o = out.display()
+        );
+        let h = Harness::new(&config);
+        let mut st = h.router.stepper();
+        let read = || std::fs::read_to_string(&out).unwrap_or_default();
+        st.step();
+        assert_eq!(read(), "a\n");
+        h.clock.advance(500_000_000);
+        st.step();
+        assert_eq!(read(), "a\n");
+        h.clock.advance(600_000_000);
+        st.step();
+        assert_eq!(read(), "a\nb\n");
+        st.step();
+        assert!(!h.stopped());
+        h.write("s.step", "").unwrap();
+        assert_eq!(read(), "a\nb\nc\n");
+        assert!(
+            h.stopped(),
+            "stop without a driver manager stops the router"
+        );
+        let _ = std::fs::remove_file(&out);
+    }
+
+    #[test]
+    fn driver_manager_counts_stop_events() {
+        // A pull source at its limit asks to stop on every pull: one event.
+        let out = temp_file("dm");
+        let config = format!(
+            "src :: InfiniteSource(LIMIT 3, STOP true) -> u :: Unqueue -> c :: Counter -> Discard;
+             dm :: DriverManager(pause, print >>{o} \"one\", pause, print >>{o} \"two\", stop)",
+            o = out.display()
+        );
+        let h = Harness::new(&config);
+        let mut st = h.router.stepper();
+        for _ in 0..50 {
+            st.step();
+        }
+        assert_eq!(h.read("c.count"), "3");
+        assert_eq!(std::fs::read_to_string(&out).unwrap_or_default(), "one\n");
+        assert!(!h.stopped());
+        // A write to the global stop handler is one more event.
+        h.router.request_stop();
+        st.step();
+        assert_eq!(
+            std::fs::read_to_string(&out).unwrap_or_default(),
+            "one\ntwo\n"
+        );
+        assert!(h.stopped());
+        let _ = std::fs::remove_file(&out);
+    }
+
+    #[test]
+    fn a_stop_event_cuts_a_wait_short() {
+        let h = Harness::new(
+            "s :: Script(TYPE PASSIVE, export n 0);
+             InfiniteSource(LIMIT 1, STOP true) -> Discard;
+             DriverManager(wait 1000, write s.set n 1, pause, write s.set n 2)",
+        );
+        let mut st = h.router.stepper();
+        for _ in 0..5 {
+            st.step();
+        }
+        assert_eq!(h.read("s.n"), "1");
+        assert!(!h.stopped());
+        h.router.request_stop();
+        st.step();
+        assert_eq!(h.read("s.n"), "2");
+        assert!(h.stopped());
+    }
+
+    #[test]
+    fn simulated_time_runs_timers_at_once() {
+        let reg = crate::registry();
+        let text = "s :: Script(TYPE PASSIVE, export n 0);
+                    Script(set i 0, label l, wait 60, set i $(add $i 1), goto l $(lt $i 60), write s.set n $i, stop)";
+        let graph = clickconf::load("t", text, &reg).unwrap_or_else(|_| panic!("loads"));
+        let clock = Arc::new(ManualClock::simulated(packet::Timestamp(0)));
+        let router = Router::with_clock(graph, &reg, clock.clone()).expect("builds");
+        let started = std::time::Instant::now();
+        router.run(&RunOptions { threads: 1 });
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(router.read_handler("s.n").unwrap(), "60");
+        assert_eq!(clock.monotonic_ns(), 3600 * 1_000_000_000);
+    }
+
+    #[test]
+    fn packet_scripts_choose_outputs() {
+        let h = Harness::new(
+            "Idle -> s :: Script(TYPE PACKET, return $(if $(eq $input 2) 1 0)) ;
+             s[0] -> c0 :: Counter -> Discard; s[1] -> c1 :: Counter -> Discard;
+             Idle -> [1]s;
+             Idle -> [2]s; ",
+        );
+        h.inject("s", 0, &[b"a", b"b"]);
+        h.inject("s", 2, &[b"c"]);
+        let mut st = h.router.stepper();
+        st.step();
+        assert_eq!(h.read("c0.count"), "2");
+        assert_eq!(h.read("c1.count"), "1");
+        let h = Harness::new("Idle -> s :: Script(TYPE PACKET, exit) -> c :: Counter -> Discard");
+        h.inject("s", 0, &[b"a"]);
+        h.router.stepper().step();
+        assert_eq!(h.read("c.count"), "0");
+        assert_eq!(h.drops("s"), vec![1]);
+    }
+
+    #[test]
+    fn expansion_quotes_and_escapes() {
+        let out = temp_file("quotes");
+        let config = format!(
+            "Script(set v \"a b\", print >{o} \"[$v]\" '[$v]' $(length $v) ${{v}}x $?, stop)",
+            o = out.display()
+        );
+        let h = Harness::new(&config);
+        h.router.stepper().step();
+        assert_eq!(
+            std::fs::read_to_string(&out).unwrap(),
+            "[\"a b\"] [$v] 5 \"a b\"x 0\n"
+        );
+        let _ = std::fs::remove_file(&out);
+    }
+
+    #[test]
+    fn runaway_loops_are_disabled() {
+        let h = Harness::new("s :: Script(TYPE PASSIVE, label l, goto l)");
+        // The run ends (1000 jumps) instead of hanging.
+        assert_eq!(h.router.read_handler_with("s.run", "").unwrap(), "");
+    }
+}
