@@ -102,3 +102,21 @@ impl Clock for ManualClock {
         self.now_ns.fetch_max(ns, Ordering::Relaxed) < ns
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_simulated_clocks_warp_and_only_forward() {
+        let manual = ManualClock::new(Timestamp(0));
+        assert!(!manual.warp_to(5));
+        assert_eq!(manual.monotonic_ns(), 0);
+        let sim = ManualClock::simulated(Timestamp(1_000));
+        assert!(sim.warp_to(50));
+        assert!(!sim.warp_to(20));
+        assert_eq!(sim.monotonic_ns(), 50);
+        assert_eq!(sim.wall(), Timestamp(1_050));
+        assert!(!SystemClock::new().warp_to(u64::MAX));
+    }
+}

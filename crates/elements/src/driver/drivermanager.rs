@@ -11,8 +11,9 @@
 //! source's `STOP true`, a Script's `stop`, a write to the global `stop`
 //! handler) no longer stop it; each is a *stop event* that steps this
 //! script past one blocking instruction (`pause`, `wait_stop`, or a `wait
-//! TIME` in progress). The router stops when the script reaches `stop`,
-//! `end`, `exit` or `error` (its last instruction is an implicit `stop`).
+//! TIME` in progress). The router stops when the script reaches `stop` (its
+//! last instruction is an implicit `stop`), or when a stop event finds it
+//! ended (`end`, `exit`, `error`).
 //! Without instructions it waits for one stop event, then stops. A router
 //! has at most one driver script. The instructions, expansions and
 //! handlers are Script's (`yard doc Script`).

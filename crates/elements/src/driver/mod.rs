@@ -95,7 +95,7 @@ pub(crate) fn resolve_element(context: &str, name: &str, names: &[String]) -> Op
         } else {
             format!("{prefix}/{name}")
         };
-        if names.iter().any(|n| *n == candidate) {
+        if names.contains(&candidate) {
             return Some(candidate);
         }
         if prefix.is_empty() {

@@ -913,10 +913,8 @@ impl Script {
         let mut i = 0;
         while i < end {
             match s[i] {
-                b'\\' => {
-                    if i + 1 < end && quote == b'"' {
-                        i += 1;
-                    }
+                b'\\' if i + 1 < end && quote == b'"' => {
+                    i += 1;
                 }
                 b'\'' | b'"' => {
                     if quote == 0 {
@@ -1333,13 +1331,15 @@ impl Script {
                     },
                 };
                 use std::cmp::Ordering::*;
-                let r = match (name, ord) {
-                    ("eq", Some(Equal)) | ("ne", Some(Less | Greater)) => true,
-                    ("lt", Some(Less)) | ("gt", Some(Greater)) => true,
-                    ("le", Some(Less | Equal)) | ("ge", Some(Greater | Equal)) => true,
-                    ("ne", None) => true,
-                    _ => false,
-                };
+                let r = matches!(
+                    (name, ord),
+                    ("eq", Some(Equal))
+                        | ("ne", Some(Less | Greater) | None)
+                        | ("lt", Some(Less))
+                        | ("gt", Some(Greater))
+                        | ("le", Some(Less | Equal))
+                        | ("ge", Some(Greater | Equal))
+                );
                 Ok(r.to_string())
             }
             "not" => match bool::parse_arg(param.trim()) {
