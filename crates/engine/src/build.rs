@@ -46,6 +46,8 @@ pub(crate) struct BuiltElement {
     pub element: Box<dyn Element>,
     pub output: Output,
     pub wants_task: bool,
+    /// Asked to be the router's driver manager.
+    pub manages_stops: bool,
 }
 
 /// The result of a successful build.
@@ -401,6 +403,7 @@ pub(crate) fn build(
                     element,
                     output: Output::new(noutputs[i], class.spec.drop_reasons.len()),
                     wants_task: false,
+                    manages_stops: false,
                 })
             }
             Err(err) => errors.push(config_error_diag(graph, e, &label(i), &err)),
@@ -418,12 +421,14 @@ pub(crate) fn build(
             warnings,
         });
     }
+    let mut manager: Option<usize> = None;
     for (i, built) in elements.iter_mut().enumerate() {
         let info = &infos[i];
         let mut cx = InitContext {
             inputs: &info.inputs,
             outputs: &info.outputs,
             wants_task: false,
+            manages_stops: false,
             shared,
             graph: &infos,
             index: i,
@@ -439,6 +444,18 @@ pub(crate) fn build(
             ));
         }
         built.wants_task = cx.wants_task;
+        built.manages_stops = cx.manages_stops;
+        if cx.manages_stops {
+            if manager.is_some() {
+                errors.push(config_error_diag(
+                    graph,
+                    &graph.elements[i],
+                    &label(i),
+                    &ConfigError::msg("router has more than one driver script"),
+                ));
+            }
+            manager = Some(i);
+        }
     }
     if !errors.is_empty() {
         return Err(errors);

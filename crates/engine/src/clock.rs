@@ -15,6 +15,12 @@ pub trait Clock: Send + Sync {
     fn monotonic_ns(&self) -> u64;
     /// Wall-clock time, for packet timestamps.
     fn wall(&self) -> Timestamp;
+    /// Simulated time: when every task is idle, the router moves the clock
+    /// to the earliest wake-up (`ns`, monotonic) instead of sleeping.
+    /// Returns whether the clock moved; real clocks never do.
+    fn warp_to(&self, _ns: u64) -> bool {
+        false
+    }
 }
 
 /// The system's clocks.
@@ -49,11 +55,14 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that moves only when told to.
+/// A clock that moves only when told to, or, made with
+/// [`ManualClock::simulated`], also when the router is idle (Click's
+/// `--simtime`).
 #[derive(Debug, Default)]
 pub struct ManualClock {
     now_ns: AtomicU64,
     wall_base: u64,
+    simulated: bool,
 }
 
 impl ManualClock {
@@ -62,6 +71,15 @@ impl ManualClock {
         ManualClock {
             now_ns: AtomicU64::new(0),
             wall_base: wall_base.0,
+            simulated: false,
+        }
+    }
+    /// A clock for simulated time: the router jumps it to the next timer
+    /// whenever no task has work.
+    pub fn simulated(wall_base: Timestamp) -> ManualClock {
+        ManualClock {
+            simulated: true,
+            ..ManualClock::new(wall_base)
         }
     }
     /// Moves time forward by `ns` nanoseconds.
@@ -76,5 +94,29 @@ impl Clock for ManualClock {
     }
     fn wall(&self) -> Timestamp {
         Timestamp(self.wall_base + self.monotonic_ns())
+    }
+    fn warp_to(&self, ns: u64) -> bool {
+        if !self.simulated {
+            return false;
+        }
+        self.now_ns.fetch_max(ns, Ordering::Relaxed) < ns
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_simulated_clocks_warp_and_only_forward() {
+        let manual = ManualClock::new(Timestamp(0));
+        assert!(!manual.warp_to(5));
+        assert_eq!(manual.monotonic_ns(), 0);
+        let sim = ManualClock::simulated(Timestamp(1_000));
+        assert!(sim.warp_to(50));
+        assert!(!sim.warp_to(20));
+        assert_eq!(sim.monotonic_ns(), 50);
+        assert_eq!(sim.wall(), Timestamp(1_050));
+        assert!(!SystemClock::new().warp_to(u64::MAX));
     }
 }

@@ -103,6 +103,7 @@ pub struct InitContext<'a> {
     pub(crate) inputs: &'a [Processing],
     pub(crate) outputs: &'a [Processing],
     pub(crate) wants_task: bool,
+    pub(crate) manages_stops: bool,
     pub(crate) shared: &'a Shared,
     /// Every element of the router and this element's index in it.
     pub(crate) graph: &'a [crate::build::ElementInfo],
@@ -172,6 +173,15 @@ impl InitContext<'_> {
     /// Asks for `run_task` to be called repeatedly while the router runs.
     pub fn schedule_task(&mut self) {
         self.wants_task = true;
+    }
+    /// Makes this element the router's driver manager (Click's
+    /// `DriverManager`, `Script(TYPE DRIVER)`): other elements' stop
+    /// requests no longer stop the router but are counted for this
+    /// element's task to take with [`TaskContext::take_stop_events`]; the
+    /// router stops when this element itself asks. At most one element of
+    /// a router may ask (checked when the router is built).
+    pub fn manage_stops(&mut self) {
+        self.manages_stops = true;
     }
 }
 
@@ -267,8 +277,26 @@ pub trait PullSource {
 pub struct TaskContext<'a> {
     pub(crate) upstream: &'a mut dyn PullSource,
     pub(crate) clock: &'a dyn Clock,
-    pub(crate) stop: &'a mut bool,
+    pub(crate) stop: &'a mut StopAsk,
     pub(crate) handlers: &'a dyn HandlerAccess,
+    /// Stop events waiting for the driver manager (see
+    /// [`InitContext::manage_stops`]).
+    pub(crate) stop_events: &'a std::sync::atomic::AtomicU32,
+}
+
+/// What an element asked about stopping while it ran.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct StopAsk {
+    /// [`TaskContext::stop_router`]: counts once per element.
+    pub once: bool,
+    /// [`TaskContext::stop_event`] calls: each counts.
+    pub events: u32,
+}
+
+impl StopAsk {
+    pub fn any(&self) -> bool {
+        self.once || self.events > 0
+    }
 }
 
 /// Reads and writes other elements' handlers from inside a running router
@@ -277,10 +305,27 @@ pub struct TaskContext<'a> {
 pub trait HandlerAccess {
     /// Reads handler `element.handler`.
     fn read(&self, full: &str) -> Result<String, HandlerError>;
+    /// Reads handler `element.handler` with parameters (Click's "read
+    /// handlers with parameters", e.g. `Script`'s `add 1 2`).
+    fn read_with(&self, full: &str, param: &str) -> Result<String, HandlerError> {
+        if param.trim().is_empty() {
+            self.read(full)
+        } else {
+            Err(HandlerError::BadValue(format!(
+                "handler '{full}' takes no parameters"
+            )))
+        }
+    }
     /// Writes handler `element.handler`.
     fn write(&self, full: &str, value: &str) -> Result<(), HandlerError>;
     /// The names of every element, in configuration order.
     fn element_names(&self) -> Vec<String>;
+    /// Whether element `element` has a readable (`write` false) or
+    /// writable handler `handler`; `None` when there is no such element.
+    fn has_handler(&self, element: &str, handler: &str, write: bool) -> Option<bool>;
+    /// Raises one stop event (Click's `write stop`): for the driver
+    /// manager if the router has one, otherwise the router stops.
+    fn request_stop(&self);
 }
 
 impl TaskContext<'_> {
@@ -293,9 +338,22 @@ impl TaskContext<'_> {
     pub fn clock(&self) -> &dyn Clock {
         self.clock
     }
-    /// Asks the router to stop (Click's `STOP true`).
+    /// Asks the router to stop (Click's `STOP true`). With a driver
+    /// manager in the router, this is one stop event for it, however often
+    /// the element asks.
     pub fn stop_router(&mut self) {
-        *self.stop = true;
+        self.stop.once = true;
+    }
+    /// Asks the router to stop, each call counting as one more stop event
+    /// for a driver manager (Click's `write stop`, `Script`'s `stop`).
+    pub fn stop_event(&mut self) {
+        self.stop.events = self.stop.events.saturating_add(1);
+    }
+    /// For the driver manager: the stop events other elements raised since
+    /// the last call (always 0 for other elements).
+    pub fn take_stop_events(&mut self) -> u32 {
+        self.stop_events
+            .swap(0, std::sync::atomic::Ordering::AcqRel)
     }
     /// Other elements' handlers.
     pub fn handlers(&self) -> &dyn HandlerAccess {
@@ -356,6 +414,35 @@ pub trait Element: Send + Any {
     /// Writes a class-specific handler declared in the element's spec.
     fn write_handler(&mut self, name: &str, _value: &str) -> Result<(), HandlerError> {
         Err(HandlerError::NoSuchHandler(name.to_string()))
+    }
+
+    /// Reads a handler with parameters (`param`, empty when there are
+    /// none) and access to other elements' handlers; what the router calls.
+    /// The default refuses parameters and calls [`Element::read_handler`].
+    fn read_handler_with(
+        &mut self,
+        name: &str,
+        param: &str,
+        _handlers: &dyn HandlerAccess,
+    ) -> Result<String, HandlerError> {
+        if param.trim().is_empty() {
+            self.read_handler(name)
+        } else {
+            Err(HandlerError::BadValue(format!(
+                "handler '{name}' takes no parameters"
+            )))
+        }
+    }
+
+    /// Writes a handler with access to other elements' handlers; what the
+    /// router calls. The default calls [`Element::write_handler`].
+    fn write_handler_with(
+        &mut self,
+        name: &str,
+        value: &str,
+        _handlers: &dyn HandlerAccess,
+    ) -> Result<(), HandlerError> {
+        self.write_handler(name, value)
     }
 
     /// Called when the router stops, before handlers are read for the last

@@ -26,7 +26,7 @@ use packet::PacketBatch;
 use crate::build::{BuildStage, BuiltElement, ElementInfo, build, make_element};
 use crate::clock::{Clock, SystemClock};
 use crate::element::{
-    BuildContext, Element, HandlerAccess, HandlerError, InitContext, Output, PullSource,
+    BuildContext, Element, HandlerAccess, HandlerError, InitContext, Output, PullSource, StopAsk,
     TaskContext, TaskStatus,
 };
 use crate::registry::Registry;
@@ -200,6 +200,12 @@ pub struct Router {
     stop: Arc<AtomicBool>,
     warnings: Vec<Diagnostic>,
     shared: Arc<Shared>,
+    /// The driver manager, which takes other elements' stop requests.
+    driver: Option<usize>,
+    /// Stop events waiting for the driver manager.
+    stop_events: AtomicU32,
+    /// Per element: has asked to stop with `stop_router` (counted once).
+    stop_asked: Vec<AtomicBool>,
 }
 
 impl std::fmt::Debug for Router {
@@ -235,6 +241,7 @@ impl Router {
             }
         };
         let mut tasks = Vec::new();
+        let mut driver = None;
         let mut cells = Vec::with_capacity(built.elements.len());
         for (
             i,
@@ -242,11 +249,15 @@ impl Router {
                 element,
                 output,
                 wants_task,
+                manages_stops,
             },
         ) in built.elements.into_iter().enumerate()
         {
             if wants_task {
                 tasks.push(i);
+            }
+            if manages_stops {
+                driver = Some(i);
             }
             let info = &built.infos[i];
             cells.push(ElementCell::new(SlotInner {
@@ -260,6 +271,7 @@ impl Router {
         }
         let mut warnings = graph.warnings;
         warnings.extend(built.warnings);
+        let cells_len = cells.len();
         Ok(Router {
             infos: built.infos,
             cells,
@@ -269,6 +281,9 @@ impl Router {
             stop: Arc::new(AtomicBool::new(false)),
             warnings,
             shared,
+            driver,
+            stop_events: AtomicU32::new(0),
+            stop_asked: (0..cells_len).map(|_| AtomicBool::new(false)).collect(),
         })
     }
 
@@ -426,6 +441,10 @@ impl Router {
             }
             if worked {
                 idle_rounds = 0;
+            } else if wake.is_some_and(|w| self.clock.warp_to(w)) {
+                // Simulated time: nothing to do until the next timer, so
+                // time jumps there.
+                idle_rounds = 0;
             } else {
                 idle_rounds = idle_rounds.saturating_add(1);
                 self.idle_wait(idle_rounds, wake);
@@ -471,7 +490,7 @@ impl Router {
             return TaskStatus::Idle(None);
         };
         let inner = guard.inner();
-        let mut stop = false;
+        let mut stop = StopAsk::default();
         let status = {
             let SlotInner {
                 element,
@@ -494,14 +513,13 @@ impl Router {
                 clock: &*self.clock,
                 stop: &mut stop,
                 handlers: &handlers,
+                stop_events: self.events_for(eid),
             };
             element.run_task(&mut cx, out)
         };
         self.collect_outputs(w, eid, inner);
         drop(guard);
-        if stop {
-            self.stop.store(true, Ordering::Relaxed);
-        }
+        self.apply_stop(eid, stop);
         self.drain_stack(w);
         status
     }
@@ -564,7 +582,7 @@ impl Router {
         };
         let inner = guard.inner();
         let before = into.len();
-        let mut stop = false;
+        let mut stop = StopAsk::default();
         {
             let SlotInner {
                 element,
@@ -587,6 +605,7 @@ impl Router {
                 clock: &*self.clock,
                 stop: &mut stop,
                 handlers: &handlers,
+                stop_events: self.events_for(eid),
             };
             element.pull(port, max, &mut cx, into, out);
         }
@@ -597,9 +616,56 @@ impl Router {
         // is back at the top of its run.
         self.collect_outputs(w, eid, inner);
         drop(guard);
-        if stop {
+        self.apply_stop(eid, stop);
+    }
+
+    /// The stop events element `eid` may take: the real counter for the
+    /// driver manager, an always-empty one for everyone else.
+    fn events_for(&self, eid: usize) -> &AtomicU32 {
+        static NONE: AtomicU32 = AtomicU32::new(0);
+        if self.driver == Some(eid) {
+            &self.stop_events
+        } else {
+            &NONE
+        }
+    }
+
+    /// Carries out what element `eid` asked about stopping: with a driver
+    /// manager (and `eid` not it), counts stop events for it; otherwise
+    /// stops the router.
+    fn apply_stop(&self, eid: usize, ask: StopAsk) {
+        if !ask.any() {
+            return;
+        }
+        match self.driver {
+            Some(d) if d != eid => {
+                let mut n = ask.events;
+                if ask.once && !self.stop_asked[eid].swap(true, Ordering::AcqRel) {
+                    n += 1;
+                }
+                if n > 0 {
+                    self.stop_events.fetch_add(n, Ordering::AcqRel);
+                }
+            }
+            _ => self.stop.store(true, Ordering::Relaxed),
+        }
+    }
+
+    /// Raises one stop event from outside any element (Click's `write
+    /// stop`): for the driver manager if there is one, otherwise the router
+    /// stops.
+    pub fn request_stop(&self) {
+        if self.driver.is_some() {
+            self.stop_events.fetch_add(1, Ordering::AcqRel);
+        } else {
             self.stop.store(true, Ordering::Relaxed);
         }
+    }
+
+    /// Whether the router has a driver manager (`DriverManager`,
+    /// `Script(TYPE DRIVER)`).
+    pub fn has_driver_manager(&self) -> bool {
+        self.driver.is_some()
     }
 
     /// Packet counts of element `eid`.
@@ -635,9 +701,27 @@ impl Router {
         self.read_element_handler(eid, handler)
     }
 
+    /// Reads handler `element.handler` with parameters.
+    pub fn read_handler_with(&self, full: &str, param: &str) -> Result<String, HandlerError> {
+        let (eid, handler) = self.resolve(full)?;
+        self.read_handler_as(new_token(), eid, handler, param)
+    }
+
     /// Reads `handler` of element `eid`.
     pub fn read_element_handler(&self, eid: usize, handler: &str) -> Result<String, HandlerError> {
-        self.read_handler_as(new_token(), eid, handler)
+        self.read_handler_as(new_token(), eid, handler, "")
+    }
+
+    /// Whether element `eid` has a readable (`write` false) or writable
+    /// handler named `handler`, generic handlers included.
+    pub fn has_handler(&self, eid: usize, handler: &str, write: bool) -> bool {
+        match handler {
+            "class" | "name" | "ports" | "handlers" => !write,
+            "config" => true,
+            _ => self
+                .class_handler(eid, handler)
+                .is_ok_and(|h| if write { h.write } else { h.read }),
+        }
     }
 
     fn read_handler_as(
@@ -645,6 +729,7 @@ impl Router {
         token: u32,
         eid: usize,
         handler: &str,
+        param: &str,
     ) -> Result<String, HandlerError> {
         let info = &self.infos[eid];
         match handler {
@@ -658,17 +743,24 @@ impl Router {
         if !self.class_handler(eid, handler)?.read {
             return Err(HandlerError::NotReadable(handler.to_string()));
         }
-        self.with_slot(token, eid, |inner| inner.element.read_handler(handler))
+        let handlers = TaskHandlers {
+            router: self,
+            token,
+        };
+        self.with_slot(token, eid, |inner| {
+            inner.element.read_handler_with(handler, param, &handlers)
+        })
     }
 
-    /// The class-specific handler `name` of element `eid`.
+    /// The class-specific handler `name` of element `eid`; a class that
+    /// declares a handler named `*` takes every other name too (Click's
+    /// `Script(TYPE PROXY)`).
     fn class_handler(&self, eid: usize, name: &str) -> Result<&'static HandlerSpec, HandlerError> {
-        self.infos[eid]
-            .class
-            .spec
-            .handlers
+        let handlers = self.infos[eid].class.spec.handlers;
+        handlers
             .iter()
             .find(|h| h.name == name || numbered(h.name, name))
+            .or_else(|| handlers.iter().find(|h| h.name == "*"))
             .ok_or_else(|| HandlerError::NoSuchHandler(name.to_string()))
     }
 
@@ -702,8 +794,12 @@ impl Router {
         if !self.class_handler(eid, handler)?.write {
             return Err(HandlerError::NotWritable(handler.to_string()));
         }
+        let handlers = TaskHandlers {
+            router: self,
+            token,
+        };
         self.with_slot(token, eid, |inner| {
-            inner.element.write_handler(handler, value)
+            inner.element.write_handler_with(handler, value, &handlers)
         })
     }
 
@@ -722,6 +818,7 @@ impl Router {
             inputs: &info.inputs,
             outputs: &info.outputs,
             wants_task: false,
+            manages_stops: false,
             shared: &self.shared,
             graph: &self.infos,
             index: eid,
@@ -731,6 +828,11 @@ impl Router {
         if init.wants_task != self.tasks.contains(&eid) {
             return Err(HandlerError::BadValue(
                 "new configuration changes whether the element runs a task".into(),
+            ));
+        }
+        if init.manages_stops != (self.driver == Some(eid)) {
+            return Err(HandlerError::BadValue(
+                "new configuration changes whether the element is the driver manager".into(),
             ));
         }
         self.with_slot(token, eid, |inner| {
@@ -787,6 +889,9 @@ impl Router {
         }
         let info = &self.infos[eid];
         for h in info.class.spec.handlers {
+            if h.name == "*" {
+                continue;
+            }
             let mode = match (h.read, h.write) {
                 (true, true) => "rw",
                 (true, false) => "r",
@@ -877,14 +982,24 @@ struct TaskHandlers<'a> {
 
 impl HandlerAccess for TaskHandlers<'_> {
     fn read(&self, full: &str) -> Result<String, HandlerError> {
+        self.read_with(full, "")
+    }
+    fn read_with(&self, full: &str, param: &str) -> Result<String, HandlerError> {
         let (eid, handler) = self.router.resolve(full)?;
-        self.router.read_handler_as(self.token, eid, handler)
+        self.router.read_handler_as(self.token, eid, handler, param)
     }
     fn write(&self, full: &str, value: &str) -> Result<(), HandlerError> {
         self.router.write_handler_as(self.token, full, value)
     }
     fn element_names(&self) -> Vec<String> {
         self.router.infos.iter().map(|i| i.name.clone()).collect()
+    }
+    fn has_handler(&self, element: &str, handler: &str, write: bool) -> Option<bool> {
+        let eid = self.router.find(element)?;
+        Some(self.router.has_handler(eid, handler, write))
+    }
+    fn request_stop(&self) {
+        self.router.request_stop();
     }
 }
 
