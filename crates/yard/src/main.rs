@@ -144,6 +144,10 @@ enum Command {
         /// Print the --apps report as Markdown tables (for the README).
         #[arg(long)]
         markdown: bool,
+        /// With --apps: write each workload's configuration text (what both
+        /// drivers run) to this directory instead of measuring.
+        #[arg(long, value_name = "DIR")]
+        emit: Option<PathBuf>,
         /// Packets per run and source (default 20,000,000; 4,000,000 with
         /// --apps).
         #[arg(long)]
@@ -241,6 +245,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Bench {
             apps,
             markdown,
+            emit,
             packets,
             runs,
             sizes,
@@ -271,6 +276,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                     },
                     only,
                     markdown,
+                    emit,
                 };
                 print!("{}", bench::apps::run(&options)?);
                 return Ok(ExitCode::SUCCESS);

@@ -16,13 +16,13 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use engine::{Registry, Router, RunOptions};
 
-use super::{cpu_seconds, hex_data, median};
+use super::{CLICK_TUNABLES, click_command, cpu_seconds, hex_data, median};
 
 /// Ethernet addresses and IPv4 addresses of one UDP frame.
 #[derive(Clone, Copy, Debug)]
@@ -624,7 +624,7 @@ pub fn parse_click_handlers(out: &str, handlers: &[String]) -> Result<Vec<u64>> 
 fn click_process(click: &Path, file: &Path, p: &Prepared, seconds: f64) -> Result<Measure> {
     let cpu = cpu_seconds(true);
     let started = Instant::now();
-    let mut cmd = Command::new(click);
+    let mut cmd = click_command(click);
     cmd.arg(file);
     for h in &p.sink_handlers {
         cmd.args(["-h", h]);
@@ -675,7 +675,7 @@ fn click_startup(click: &Path, file: &Path) -> Result<(f64, f64)> {
     for _ in 0..3 {
         let cpu = cpu_seconds(true);
         let started = Instant::now();
-        let out = Command::new(click)
+        let out = click_command(click)
             .arg("-q")
             .arg(file)
             .output()
@@ -700,6 +700,9 @@ pub struct AppOptions {
     pub click: Option<PathBuf>,
     pub only: Option<String>,
     pub markdown: bool,
+    /// Write each workload's text to this directory (`NAME-SIZE.click`)
+    /// instead of measuring.
+    pub emit: Option<PathBuf>,
 }
 
 /// One row of the report.
@@ -843,6 +846,31 @@ pub fn run(options: &AppOptions) -> Result<String> {
             })
         })
         .collect();
+    if let Some(dir) = &options.emit {
+        std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+        let mut report = String::new();
+        for (k, &size) in options.sizes.iter().enumerate() {
+            for w in selected.iter().filter(|w| w.all_sizes || k == 0) {
+                match w.prepare(&registry, size, options.source) {
+                    Ok(p) => {
+                        let file = dir.join(format!("{}-{size}.click", w.name));
+                        std::fs::write(&file, &p.text)
+                            .with_context(|| file.display().to_string())?;
+                        let _ = writeln!(
+                            report,
+                            "{} (sinks: {})",
+                            file.display(),
+                            p.sink_handlers.join(" ")
+                        );
+                    }
+                    Err(e) => {
+                        let _ = writeln!(report, "{} {size}: {e:?}", w.name);
+                    }
+                }
+            }
+        }
+        return Ok(report);
+    }
     let mut tables: Vec<(usize, Vec<Row>)> = Vec::new();
     for (k, &size) in options.sizes.iter().enumerate() {
         let mut rows = Vec::new();
@@ -870,6 +898,7 @@ pub fn run(options: &AppOptions) -> Result<String> {
             options.source.burst, options.source.timestamp
         ),
         "Mpps = packets delivered to the sinks per CPU-second (getrusage), then per wall-clock second; Click's start-up (click -q) is taken off its times".to_string(),
+        format!("Click runs with GLIBC_TUNABLES={CLICK_TUNABLES} (glibc's heap trimming otherwise costs it most of its time after queues)"),
         format!(
             "load average {load_before} before, {} after; took {:.0} s",
             load_average(),
