@@ -367,7 +367,7 @@ pub fn workloads() -> Vec<Workload> {
         .prime("in1", gateway_arp)
         .edit(router_edit)
         .special()
-        .note("rt: 1,000 more routes; 16 destinations (/24, /16, /8, default) in turn"),
+        .note("rt: 1,000 more routes; 8 destinations (/24, /16, /8, default) taking turns, batches of BURST/8"),
         Workload::app(
             "flowmonitor-1000flows",
             "configs/flowmonitor.click",
