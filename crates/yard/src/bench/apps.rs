@@ -685,7 +685,15 @@ fn click_startup(click: &Path, file: &Path) -> Result<(f64, f64)> {
         let wall = started.elapsed().as_secs_f64();
         let cpu = cpu_seconds(true) - cpu;
         if !out.status.success() {
-            bail!("{}", first_line(&String::from_utf8_lossy(&out.stderr)));
+            let err = String::from_utf8_lossy(&out.stderr);
+            let line = first_line(&err);
+            // Click names the scratch file and line first: leave that out.
+            let line = line
+                .strip_prefix(&*file.to_string_lossy())
+                .and_then(|l| l.strip_prefix(':'))
+                .and_then(|l| l.split_once(": "))
+                .map_or(line, |(_, msg)| msg);
+            bail!("{line}");
         }
         best = (best.0.min(wall), best.1.min(cpu));
     }
