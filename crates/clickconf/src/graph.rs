@@ -68,6 +68,27 @@ fn dot_escape(s: &str) -> String {
     out
 }
 
+/// `text` as one Click word: as it is when it is a plain word, else in
+/// double quotes with `"` and `\` escaped.
+fn click_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'));
+    if plain {
+        return text.to_string();
+    }
+    let mut s = String::from("\"");
+    for c in text.chars() {
+        if matches!(c, '"' | '\\') {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('"');
+    s
+}
+
 /// An element swapped for another when a configuration runs somewhere it
 /// was not written for: `NAME=Class(ARGS)`, e.g. a device replaced by a
 /// capture file (`in0=FromDump(trace.pcap, STOP true)`). The element keeps
@@ -120,15 +141,27 @@ impl std::str::FromStr for Replacement {
 }
 
 impl RouterGraph {
-    /// The flattened configuration as Click text: one declaration per
-    /// element, then the connections (what `click -o` writes).
+    /// The flattened configuration as Click text: the `require`d packages,
+    /// one declaration per element (`name :: Class(config);`), then one
+    /// connection per line (`a [0] -> [1] b;`) — what `click -o` writes.
+    /// Click's driver and ours read it back as the same graph (elements in
+    /// the same order with the same names, classes and configuration
+    /// strings; the same connections), so a configuration changed by
+    /// [`RouterGraph::replace`] can be handed to Click as well.
     pub fn to_click(&self) -> String {
         let mut out = String::new();
+        for r in &self.requirements {
+            let _ = writeln!(out, "require(package {});", click_word(&r.text));
+        }
         for e in &self.elements {
             if e.config.trim().is_empty() {
                 let _ = writeln!(out, "{} :: {};", e.name, e.class);
             } else {
-                let _ = writeln!(out, "{} :: {}({});", e.name, e.class, e.config);
+                // A configuration string ending in a `//` comment keeps
+                // its line break, so that the `)` is not commented out.
+                let last_line = e.config.rsplit('\n').next().unwrap_or("");
+                let end = if last_line.contains("//") { "\n" } else { "" };
+                let _ = writeln!(out, "{} :: {}({}{end});", e.name, e.class, e.config);
             }
         }
         for c in &self.connections {
@@ -246,5 +279,259 @@ mod replacement_tests {
             graph.replace(&"nope=Idle".parse().unwrap()),
             Err(ReplaceError::NoSuchElement("nope".into()))
         );
+    }
+}
+
+#[cfg(test)]
+mod to_click_tests {
+    use super::*;
+    use crate::ClassLookup;
+    use std::path::{Path, PathBuf};
+
+    /// Every capitalized word is a primitive class (flattened names such
+    /// as `Idle@1` and `c/x` are not words).
+    struct AnyClass;
+
+    impl ClassLookup for AnyClass {
+        fn is_class(&self, name: &str) -> bool {
+            name.starts_with(|c: char| c.is_ascii_uppercase())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        }
+        fn class_names(&self) -> Vec<String> {
+            Vec::new()
+        }
+    }
+
+    fn load(name: &str, text: &str) -> RouterGraph {
+        crate::load(name, text, &AnyClass).unwrap_or_else(|(sources, diags)| {
+            let msgs: Vec<String> = diags.iter().map(|d| d.render(&sources)).collect();
+            panic!("{name}: {}\n{text}", msgs.join("\n"))
+        })
+    }
+
+    type Shape = (
+        Vec<(String, String, String)>,
+        Vec<(usize, usize, usize, usize)>,
+        Vec<String>,
+    );
+
+    /// What two graphs must share: elements (in order) with their names,
+    /// classes and configuration strings; connections; requirements.
+    fn shape(g: &RouterGraph) -> Shape {
+        let elements = g
+            .elements
+            .iter()
+            .map(|e| (e.name.clone(), e.class.clone(), e.config.clone()))
+            .collect();
+        let mut connections: Vec<_> = g
+            .connections
+            .iter()
+            .map(|c| (c.from, c.from_port, c.to, c.to_port))
+            .collect();
+        connections.sort_unstable();
+        let requirements = g.requirements.iter().map(|r| r.text.clone()).collect();
+        (elements, connections, requirements)
+    }
+
+    fn assert_round_trip(name: &str, g: &RouterGraph) -> String {
+        let printed = g.to_click();
+        let again = load(&format!("{name} (printed)"), &printed);
+        assert_eq!(shape(g), shape(&again), "{name}: printed as\n{printed}");
+        printed
+    }
+
+    const CASES: &[(&str, &str)] = &[
+        ("chain", "Idle -> c :: Counter -> Discard;"),
+        (
+            "compound",
+            "elementclass C { $n | input -> Counter -> x :: Queue($n // comment\n) -> Unqueue -> output }\n\
+             Idle -> c :: C(1) -> d :: C(2) -> Discard;\n\
+             Idle -> e :: Queue(3 /* x */) -> Discard;",
+        ),
+        (
+            "ports",
+            "s :: Classifier(12/0800, -); Idle -> s; s[0] -> [1]m :: RoundRobinSched; s[1] -> m; \
+             m -> Discard; define($X 10.0.0.1); Idle -> a :: StoreData(0, \"$X\") -> Discard;",
+        ),
+        (
+            "require",
+            "require(package \"my pkg\", package plain); Idle -> Discard;",
+        ),
+        (
+            "multi-line",
+            "f :: IPFilter(allow tcp, // web\n  deny all);\nIdle -> f -> Discard;",
+        ),
+    ];
+
+    #[test]
+    fn printed_graphs_read_back_the_same() {
+        for (name, text) in CASES {
+            assert_round_trip(name, &load(name, text));
+        }
+    }
+
+    #[test]
+    fn printed_graphs_with_replacements_read_back_the_same() {
+        let mut g = load(
+            "r",
+            "in0 :: FromDevice(eth0); out0 :: ToDevice(eth1); in0 -> Queue -> out0;",
+        );
+        g.replace(
+            &"in0=InfiniteSource(DATA \\<0800>, LIMIT 5, STOP true)"
+                .parse()
+                .unwrap(),
+        )
+        .unwrap();
+        g.replace(&"out0=Discard(BURST 256)".parse().unwrap())
+            .unwrap();
+        // A replacement whose arguments end in a comment.
+        let mut h = g.clone();
+        h.elements[1].config = "BURST 8 // pulled".into();
+        let printed = assert_round_trip("replaced", &g);
+        assert!(printed.contains("in0 :: InfiniteSource(DATA \\<0800>, LIMIT 5, STOP true);"));
+        let printed = h.to_click();
+        let again = load("commented", &printed);
+        assert_eq!(again.elements[1].config.trim_end(), "BURST 8 // pulled");
+        assert_eq!(shape(&h).1, shape(&again).1);
+    }
+
+    fn configs() -> Vec<PathBuf> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(|e| Some(e.ok()?.path())).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "click"));
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn bundled_configurations_read_back_the_same() {
+        let files = configs();
+        assert!(files.len() >= 2, "no configurations found");
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let name = file.display().to_string();
+            assert_round_trip(&name, &load(&name, &text));
+        }
+    }
+
+    /// Click's `click-flatten`, beside the driver at $CLICK or
+    /// /work/peers/click/bin/click.
+    fn click_tool(tool: &str) -> Option<PathBuf> {
+        let click = std::env::var_os("CLICK")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/work/peers/click/bin/click"));
+        let path = click.with_file_name(tool);
+        path.is_file().then_some(path)
+    }
+
+    fn run_tool(tool: &Path, args: &[&str], text: &str) -> std::process::Output {
+        let dir = std::env::temp_dir().join(format!("clickconf-to-click-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(format!(
+            "{:x}.click",
+            text.len() * 31 + text.bytes().map(usize::from).sum::<usize>()
+        ));
+        std::fs::write(&file, text).unwrap();
+        // Relative file names in configurations are the repository's.
+        let out = std::process::Command::new(tool)
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+            .args(args)
+            .arg(&file)
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_file(&file);
+        out
+    }
+
+    /// Click reads our printed text as the graph we printed: `click-flatten`
+    /// of the printed text, read back by us, is the same graph (and so is
+    /// `click-flatten` of the original file, where it has no `define`s,
+    /// which click-flatten keeps as they are: the two flatteners agree).
+    #[test]
+    fn click_reads_printed_graphs_the_same() {
+        let Some(flatten) = click_tool("click-flatten") else {
+            eprintln!("skipped: Click's click-flatten not found");
+            return;
+        };
+        let mut inputs: Vec<(String, String)> = CASES
+            .iter()
+            .filter(|(name, _)| *name != "require")
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        for file in configs() {
+            inputs.push((
+                file.display().to_string(),
+                std::fs::read_to_string(&file).unwrap(),
+            ));
+        }
+        for (name, text) in inputs {
+            let g = load(&name, &text);
+            let mut versions = vec![("printed", g.to_click())];
+            // click-flatten keeps `define`s rather than expanding them.
+            if !text.contains("define(") {
+                versions.push(("original", text.clone()));
+            }
+            for (what, input) in versions {
+                let out = run_tool(&flatten, &[], &input);
+                assert!(
+                    out.status.success(),
+                    "{name} ({what}): click-flatten failed: {}\n{input}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let theirs = load(
+                    &format!("{name} (Click)"),
+                    &String::from_utf8_lossy(&out.stdout),
+                );
+                assert_eq!(
+                    shape(&g),
+                    shape(&theirs),
+                    "{name} ({what}) as Click flattens it"
+                );
+            }
+        }
+    }
+
+    /// Click's driver initializes the printed text of the bundled
+    /// configurations with their devices replaced (`-q`: quit after
+    /// initializing), except those using classes Click does not have.
+    #[test]
+    fn click_runs_printed_graphs_with_replaced_devices() {
+        let Some(click) = click_tool("click") else {
+            eprintln!("skipped: Click's driver not found");
+            return;
+        };
+        let mut ran = 0;
+        for file in configs() {
+            let name = file.display().to_string();
+            let mut g = load(&name, &std::fs::read_to_string(&file).unwrap());
+            let devices: Vec<(String, String)> = g
+                .elements
+                .iter()
+                .filter_map(|e| match e.class.as_str() {
+                    "FromDevice" => Some((e.name.clone(), "Idle".to_string())),
+                    "ToDevice" => Some((e.name.clone(), "Discard".to_string())),
+                    _ => None,
+                })
+                .collect();
+            for (element, class) in devices {
+                g.replace(&format!("{element}={class}").parse().unwrap())
+                    .unwrap();
+            }
+            let printed = g.to_click();
+            let out = run_tool(&click, &["-q"], &printed);
+            let err = String::from_utf8_lossy(&out.stderr);
+            if err.contains("unknown element class") {
+                eprintln!("{name}: Click lacks a class: {err}");
+                continue;
+            }
+            assert!(
+                out.status.success(),
+                "{name}: Click rejected it: {err}\n{printed}"
+            );
+            ran += 1;
+        }
+        assert!(ran >= 2, "Click ran too few configurations");
     }
 }

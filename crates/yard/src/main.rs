@@ -132,18 +132,35 @@ enum Command {
         class: String,
     },
     /// Measure packet rates of the headline configurations, beside Click's
-    /// driver and DPDK's testpmd when they are installed.
+    /// driver and DPDK's testpmd when they are installed; with `--apps`, the
+    /// application configurations in configs/ and the special workloads
+    /// (NAT with 1,000 flows, firewall with 10/100/1,000 rules, router
+    /// with 1,000 routes), each run by ours and by Click on the same text.
     Bench {
-        /// Packets per run and source.
-        #[arg(long, default_value_t = 20_000_000)]
-        packets: u64,
-        /// Runs per figure (the median is reported).
-        #[arg(long, default_value_t = 5)]
-        runs: usize,
-        /// Frame sizes in bytes.
-        #[arg(long, value_delimiter = ',', default_value = "64,1500")]
-        sizes: Vec<usize>,
-        /// Thread counts to measure (one source per thread).
+        /// Measure the application configurations (configs/*.click with
+        /// their devices replaced by in-memory sources and sinks).
+        #[arg(long)]
+        apps: bool,
+        /// Print the --apps report as Markdown tables (for the README).
+        #[arg(long)]
+        markdown: bool,
+        /// With --apps: write each workload's configuration text (what both
+        /// drivers run) to this directory instead of measuring.
+        #[arg(long, value_name = "DIR")]
+        emit: Option<PathBuf>,
+        /// Packets per run and source (default 20,000,000; 4,000,000 with
+        /// --apps).
+        #[arg(long)]
+        packets: Option<u64>,
+        /// Runs per figure, the median is reported (default 5; 3 with --apps).
+        #[arg(long)]
+        runs: Option<usize>,
+        /// Frame sizes in bytes (default 64,1500; 64,512,1500 with --apps,
+        /// where the special workloads use the first size only).
+        #[arg(long, value_delimiter = ',')]
+        sizes: Option<Vec<usize>>,
+        /// Thread counts to measure (one source per thread; not with --apps,
+        /// which uses one core).
         #[arg(long, value_delimiter = ',', default_value = "1,2")]
         threads: Vec<usize>,
         /// InfiniteSource BURST in the configurations.
@@ -163,11 +180,12 @@ enum Command {
         #[arg(long)]
         no_peers: bool,
         /// Seconds per run of the configurations that run for a fixed time
-        /// (NAT and router with FastUDPFlows).
-        #[arg(long, default_value_t = 2.0)]
-        seconds: f64,
+        /// (those with FastUDPFlows; default 2, 1 with --apps).
+        #[arg(long)]
+        seconds: Option<f64>,
         /// Measure only the configurations whose names start with this (wire,
-        /// EtherMirror, Classifier, CheckIPHeader, IPFilter, app:…).
+        /// EtherMirror, Classifier, CheckIPHeader, IPFilter, NAT, Router;
+        /// with --apps: wire, router, firewall-1000rules, cgnat, …).
         #[arg(long)]
         only: Option<String>,
     },
@@ -225,6 +243,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Check { config } => check(&registry, &config),
         Command::Click { args } => Ok(click::main(&args, &registry)),
         Command::Bench {
+            apps,
+            markdown,
+            emit,
             packets,
             runs,
             sizes,
@@ -237,17 +258,40 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             timestamp,
             seconds,
         } => {
+            if apps {
+                let options = bench::apps::AppOptions {
+                    packets: packets.unwrap_or(4_000_000),
+                    runs: runs.unwrap_or(3).max(1),
+                    sizes: sizes.unwrap_or_else(|| vec![64, 512, 1500]),
+                    source: bench::apps::SourceOptions {
+                        packets: packets.unwrap_or(4_000_000),
+                        burst,
+                        timestamp,
+                    },
+                    seconds: seconds.unwrap_or(1.0).max(0.1),
+                    click: if no_peers {
+                        click
+                    } else {
+                        click.or_else(bench::default_click)
+                    },
+                    only,
+                    markdown,
+                    emit,
+                };
+                print!("{}", bench::apps::run(&options)?);
+                return Ok(ExitCode::SUCCESS);
+            }
             let mut options = bench::BenchOptions {
-                packets,
-                runs: runs.max(1),
-                sizes,
+                packets: packets.unwrap_or(20_000_000),
+                runs: runs.unwrap_or(5).max(1),
+                sizes: sizes.unwrap_or_else(|| vec![64, 1500]),
                 burst,
                 click,
                 testpmd,
                 only,
                 threads,
                 timestamp,
-                seconds: seconds.max(0.1),
+                seconds: seconds.unwrap_or(2.0).max(0.1),
             };
             if !no_peers {
                 options = options.with_default_peers();
