@@ -295,7 +295,7 @@ pub fn workloads() -> Vec<Workload> {
             "loadbalancer",
             "configs/loadbalancer.click",
             plain,
-            &["out0"],
+            &["out0", "out1", "out2"],
         )
         .wrap(MAC_HEADER)
         .note("sources: Strip(14) -> EtherEncap, which sets Click's MAC header"),
