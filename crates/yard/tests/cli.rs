@@ -256,13 +256,6 @@ fn yard_click_behaves_like_click() {
             );
         }
     }
-    let out = yard(&["click", "-p", "8000", "-e", "Idle -> Discard"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("'-p' is not supported"),
-        "{}",
-        text(&out.stderr)
-    );
     let flat = std::env::temp_dir().join(format!("yard-click-o-{}.click", std::process::id()));
     let out = yard(&[
         "click",

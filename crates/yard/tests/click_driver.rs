@@ -573,9 +573,14 @@ fn control_socket_speaks_clicks_protocol() {
         let _ = s.write_all(&big);
         s.set_read_timeout(Some(Duration::from_millis(100)))
             .unwrap();
+        let mut banner = Vec::new();
+        read_reply(&mut s, &mut banner);
+        // The banner and the reply may come in one read or two.
         let mut buf = Vec::new();
-        read_reply(&mut s, &mut buf);
-        read_reply(&mut s, &mut buf);
+        if !text(&banner).contains("500") {
+            read_reply(&mut s, &mut buf);
+        }
+        buf.splice(0..0, banner);
         assert!(text(&buf).contains("500 Line too long"), "{}", text(&buf));
     }
     let again = tcp_transcript(port);

@@ -1,17 +1,7 @@
 //! The tcpdump-like pattern language of `IPClassifier` and `IPFilter`:
-//! parsing into expressions over header fields, and a rule set that finds
-//! the first matching rule without trying every rule.
-//!
-//! Key decision: a rule set is indexed on the one field that most rules
-//! require to equal a constant (the destination port of a typical
-//! firewall, say). A packet reads that field once, looks up the rules that
-//! need its value, and tries only those and the rules that need no value
-//! there, in rule order; so a thousand `dst port N` rules cost about as much
-//! as ten. Each rule is an expression tree evaluated with short-circuits,
-//! with no allocation.
+//! parsing into expressions over header fields. [`RuleSet`] (in
+//! `ruleset.rs`) compiles a list of them into one branching program.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::net::Ipv4Addr;
 
 use clickconf::args::{EtherAddress, NameKind, resolve_name};
@@ -20,7 +10,7 @@ use clickconf::args::{EtherAddress, NameKind, resolve_name};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Base {
     /// The IP header (network-header annotation).
-    Ip,
+    Ip = 0,
     /// The transport header: the IP header plus its length (IHL × 4).
     Transport,
     /// The link-level header (MAC-header annotation).
@@ -116,15 +106,13 @@ pub enum Expr {
     Cond(Box<Expr>, Box<Expr>, Box<Expr>),
 }
 
-/// The headers a pattern looks at.
+/// The headers a pattern looks at, by [`Base`]; a header the packet does
+/// not have is empty, so every field in it is missing.
 #[derive(Clone, Copy)]
 pub struct Headers<'a> {
-    /// From the IP header to the end of the packet.
-    ip: Option<&'a [u8]>,
-    /// From the transport header (after the IP header's IHL × 4 bytes).
-    transport: Option<&'a [u8]>,
-    /// From the link-level header to the end of the packet.
-    mac: Option<&'a [u8]>,
+    /// IP header to the end of the packet, transport header (after the IP
+    /// header's IHL × 4 bytes) to the end, link-level header to the end.
+    bases: [&'a [u8]; 3],
 }
 
 impl<'a> Headers<'a> {
@@ -132,17 +120,24 @@ impl<'a> Headers<'a> {
     /// whose link-level header (if any) starts `mac`.
     #[inline]
     pub fn new(ip: Option<&'a [u8]>, mac: Option<&'a [u8]>) -> Headers<'a> {
-        let transport = ip.and_then(|b| b.get(usize::from(*b.first()? & 0x0f) * 4..));
-        Headers { ip, transport, mac }
+        let ip = ip.unwrap_or(&[]);
+        let transport = ip
+            .first()
+            .and_then(|&b| ip.get(usize::from(b & 0x0f) * 4..))
+            .unwrap_or(&[]);
+        Headers {
+            bases: [ip, transport, mac.unwrap_or(&[])],
+        }
+    }
+
+    #[inline]
+    fn bytes(&self, base: Base) -> &'a [u8] {
+        self.bases[base as usize]
     }
 
     #[inline]
     fn load(&self, f: &Field) -> Option<u32> {
-        let bytes = match f.base {
-            Base::Ip => self.ip?,
-            Base::Transport => self.transport?,
-            Base::Mac => self.mac?,
-        };
+        let bytes = self.bytes(f.base);
         let at = usize::from(f.offset);
         let v = match f.len {
             1 => u32::from(*bytes.get(at)?),
@@ -228,74 +223,6 @@ impl Expr {
                 }
             }
             _ => {}
-        }
-    }
-}
-
-/// One test of a compiled rule: compare a field, then go on to `yes` or
-/// `no` (a node index, or [`MATCH`]/[`FAIL`]).
-#[derive(Clone, Copy, Debug)]
-struct Node {
-    field: Field,
-    op: Op,
-    value: u32,
-    yes: u32,
-    no: u32,
-}
-
-const MATCH: u32 = u32::MAX;
-const FAIL: u32 = u32::MAX - 1;
-
-/// Expressions compiled to a branching program: each test is a node that
-/// jumps on, so evaluating a rule is a loop of load-compare-jump, with
-/// `and`, `or`, `not` and `?:` turned into jump targets.
-#[derive(Debug, Default)]
-struct Program {
-    nodes: Vec<Node>,
-}
-
-impl Program {
-    /// Adds `e`; returns the entry that leads to `t` if `e` holds, else to
-    /// `f`.
-    fn compile(&mut self, e: &Expr, t: u32, f: u32) -> u32 {
-        match e {
-            Expr::Const(true) => t,
-            Expr::Const(false) => f,
-            Expr::Cmp { field, op, value } => {
-                self.nodes.push(Node {
-                    field: *field,
-                    op: *op,
-                    value: *value,
-                    yes: t,
-                    no: f,
-                });
-                (self.nodes.len() - 1) as u32
-            }
-            Expr::Not(e) => self.compile(e, f, t),
-            Expr::And(es) => es.iter().rev().fold(t, |next, e| self.compile(e, next, f)),
-            Expr::Or(es) => es.iter().rev().fold(f, |next, e| self.compile(e, t, next)),
-            Expr::Cond(a, b, c) => {
-                let yes = self.compile(b, t, f);
-                let no = self.compile(c, t, f);
-                self.compile(a, yes, no)
-            }
-        }
-    }
-
-    #[inline]
-    fn run(&self, mut at: u32, h: &Headers<'_>) -> bool {
-        loop {
-            match at {
-                MATCH => return true,
-                FAIL => return false,
-                _ => {}
-            }
-            let n = &self.nodes[at as usize];
-            let holds = match h.load(&n.field) {
-                Some(v) => n.op.apply(v, n.value),
-                None => false,
-            };
-            at = if holds { n.yes } else { n.no };
         }
     }
 }
@@ -1139,192 +1066,8 @@ pub fn parse(text: &str) -> Result<Expr, PatternError> {
     Ok(e)
 }
 
-/// A multiplicative hash for the index's 32-bit keys: field values from
-/// packets, looked up once per packet, where SipHash would cost more than
-/// the rule it finds. A packet chosen to collide only slows its own
-/// lookup within one bucket list.
-#[derive(Default)]
-struct FieldHasher(u64);
-
-impl Hasher for FieldHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-    fn write_u32(&mut self, v: u32) {
-        self.0 = (u64::from(v) ^ 0x5555_5555).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 20;
-    }
-}
-
-type FieldMap<V> = HashMap<u32, V, BuildHasherDefault<FieldHasher>>;
-
-/// Rule lists by key value: a direct table for 1- and 2-byte fields
-/// (ports, protocol), where one load finds the list, else a hash map.
-#[derive(Debug)]
-enum KeyIndex {
-    Direct {
-        /// Per value, 1 + the list's index in `lists` (0: none).
-        slots: Vec<u32>,
-        lists: Vec<Vec<u32>>,
-    },
-    Hashed(FieldMap<Vec<u32>>),
-}
-
-impl KeyIndex {
-    fn new(map: FieldMap<Vec<u32>>, len: u8) -> KeyIndex {
-        if len > 2 {
-            return KeyIndex::Hashed(map);
-        }
-        let mut slots = vec![0u32; 1 << (8 * u32::from(len))];
-        let mut lists = Vec::with_capacity(map.len());
-        for (value, list) in map {
-            if let Some(slot) = slots.get_mut(value as usize) {
-                lists.push(list);
-                *slot = lists.len() as u32;
-            }
-        }
-        KeyIndex::Direct { slots, lists }
-    }
-
-    #[inline]
-    fn get(&self, value: u32) -> &[u32] {
-        match self {
-            KeyIndex::Direct { slots, lists } => match slots.get(value as usize) {
-                Some(&n) if n > 0 => &lists[n as usize - 1],
-                _ => &[],
-            },
-            KeyIndex::Hashed(map) => map.get(&value).map(Vec::as_slice).unwrap_or(&[]),
-        }
-    }
-
-    fn values(&self) -> usize {
-        match self {
-            KeyIndex::Direct { lists, .. } => lists.len(),
-            KeyIndex::Hashed(map) => map.len(),
-        }
-    }
-}
-
-/// Rules in order, each with where a matching packet goes, indexed on one
-/// field (see the module doc).
-#[derive(Debug)]
-pub struct RuleSet {
-    /// Each rule's entry into `program` and its target.
-    rules: Vec<(u32, Option<usize>)>,
-    program: Program,
-    key: Option<Field>,
-    /// Rule indices by the value they require of `key`.
-    by_key: KeyIndex,
-    /// Rules that require no value of `key`.
-    rest: Vec<u32>,
-}
-
-impl RuleSet {
-    /// Builds a rule set; `None` as a target drops the packet.
-    pub fn new(rules: Vec<(Expr, Option<usize>)>) -> RuleSet {
-        // Index on the field most rules pin down, if enough do.
-        let mut counts: HashMap<Field, usize> = HashMap::new();
-        for (e, _) in &rules {
-            let mut fs = Vec::new();
-            e.required_fields(&mut fs);
-            fs.sort_by_key(|f| (f.offset, f.len, f.base as u8));
-            fs.dedup();
-            for f in fs {
-                if f != PROTO {
-                    *counts.entry(f).or_default() += 1;
-                }
-            }
-        }
-        let key = counts
-            .into_iter()
-            .filter(|&(_, n)| n >= 4)
-            .max_by_key(|&(f, n)| (n, f.offset, f.len))
-            .map(|(f, _)| f);
-        let mut by_key: FieldMap<Vec<u32>> = FieldMap::default();
-        let mut rest = Vec::new();
-        let mut program = Program::default();
-        let mut entries = Vec::with_capacity(rules.len());
-        for (i, (e, target)) in rules.iter().enumerate() {
-            match key.and_then(|k| e.required_value(&k)) {
-                Some(v) => by_key.entry(v).or_default().push(i as u32),
-                None => rest.push(i as u32),
-            }
-            entries.push((program.compile(e, MATCH, FAIL), *target));
-        }
-        RuleSet {
-            rules: entries,
-            program,
-            key,
-            by_key: KeyIndex::new(by_key, key.map_or(4, |k| k.len)),
-            rest,
-        }
-    }
-
-    #[inline]
-    fn rule_matches(&self, i: u32, h: &Headers<'_>) -> Option<Option<usize>> {
-        let (entry, target) = self.rules[i as usize];
-        self.program.run(entry, h).then_some(target)
-    }
-
-    /// The target of the first rule the packet matches; `None` when no
-    /// rule matches or the matching rule drops.
-    #[inline]
-    pub fn classify(&self, h: &Headers<'_>) -> Option<usize> {
-        let Some(key) = &self.key else {
-            return (0..self.rules.len() as u32)
-                .find_map(|i| self.rule_matches(i, h))
-                .flatten();
-        };
-        let keyed: &[u32] = match h.load(key) {
-            Some(v) => self.by_key.get(v),
-            None => &[],
-        };
-        // Merge the two ascending lists; first match in rule order wins.
-        let (mut i, mut j) = (0, 0);
-        loop {
-            let next = match (keyed.get(i), self.rest.get(j)) {
-                (Some(&a), Some(&b)) if a < b => {
-                    i += 1;
-                    a
-                }
-                (_, Some(&b)) => {
-                    j += 1;
-                    b
-                }
-                (Some(&a), None) => {
-                    i += 1;
-                    a
-                }
-                (None, None) => return None,
-            };
-            if let Some(target) = self.rule_matches(next, h) {
-                return target;
-            }
-        }
-    }
-
-    /// The field the rules are indexed on, for the `program` handler.
-    pub fn describe(&self) -> String {
-        let mut s = format!("{} rules", self.rules.len());
-        if let Some(k) = &self.key {
-            s.push_str(&format!(
-                "; {} tests; indexed on {:?}[{}:{}] ({} values, {} unindexed rules)",
-                self.program.nodes.len(),
-                k.base,
-                k.offset,
-                k.len,
-                self.by_key.values(),
-                self.rest.len()
-            ));
-        }
-        s.push('\n');
-        s
-    }
-}
+mod ruleset;
+pub use ruleset::RuleSet;
 
 #[cfg(test)]
 mod tests;

@@ -189,3 +189,125 @@ fn index_picks_the_common_field_and_keeps_rule_order() {
         None
     );
 }
+
+mod compiled_agrees_with_the_rules {
+    //! The compiled program (chained rules, threading, dispatch, index)
+    //! must pick the same rule as trying each rule's expression in order.
+    use super::*;
+    use proptest::prelude::*;
+
+    const ATOMS: &[&str] = &[
+        "tcp",
+        "udp",
+        "icmp",
+        "ip proto 47",
+        "src host 10.0.0.1",
+        "dst net 10.0.0.0/8",
+        "host 192.168.1.1",
+        "dst port 53",
+        "src port 22",
+        "port 80",
+        "tcp dst port 80",
+        "udp src port 53",
+        "dst port > 1000",
+        "src port < 1024",
+        "ip ttl < 5",
+        "ip ttl >= 64",
+        "ip tos != 0",
+        "ip frag",
+        "ip unfrag",
+        "tcp opt syn",
+        "tcp opt ack",
+        "icmp type echo",
+        "ip[8] > 63",
+        "transp[0:2] = 22",
+        "ip[9] != 6",
+        "ip hl > 5",
+        "ip len < 40",
+        "true",
+        "false",
+    ];
+
+    fn expr() -> impl Strategy<Value = String> {
+        let atom = prop::sample::select(ATOMS).prop_map(str::to_string);
+        atom.prop_recursive(3, 12, 3, |inner| {
+            prop_oneof![
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) and ({b})")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) or ({b})")),
+                inner.clone().prop_map(|a| format!("not ({a})")),
+                (inner.clone(), inner.clone(), inner)
+                    .prop_map(|(a, b, c)| format!("({a}) ? ({b}) : ({c})")),
+            ]
+        })
+    }
+
+    fn packet() -> impl Strategy<Value = Vec<u8>> {
+        (
+            prop::sample::select(&[1u8, 6, 17, 47, 200][..]),
+            prop::sample::select(&[[10u8, 0, 0, 1], [192, 168, 1, 1], [8, 8, 8, 8]][..]),
+            prop::sample::select(&[[10u8, 0, 0, 2], [192, 168, 1, 1], [1, 1, 1, 1]][..]),
+            prop::sample::select(&[0u16, 0x2000, 0x0010, 0x4000][..]),
+            prop::sample::select(&[22u16, 53, 80, 1000, 1001, 65535][..]),
+            prop::sample::select(&[22u16, 53, 80, 1023, 5000][..]),
+            any::<u8>(),
+            (0usize..48, any::<u8>(), any::<u8>()),
+        )
+            .prop_map(|(proto, src, dst, frag, sp, dp, flags, (cut, ttl, tos))| {
+                let mut t = tcp(sp, dp, flags);
+                if proto == 1 {
+                    t[0] = if flags & 1 == 0 { 8 } else { 0 };
+                }
+                let mut p = ip(proto, src, dst, frag, &t);
+                p[8] = ttl;
+                p[1] = tos;
+                // Some packets are cut short, even inside the IP header.
+                if cut < 40 {
+                    p.truncate(cut);
+                }
+                p
+            })
+    }
+
+    fn check(rules: &[(String, Option<usize>)], packets: &[Vec<u8>]) {
+        let parsed: Vec<(Expr, Option<usize>)> = rules
+            .iter()
+            .map(|(r, t)| (parse(r).unwrap_or_else(|e| panic!("{r}: {e}")), *t))
+            .collect();
+        let set = RuleSet::new(parsed.clone());
+        for p in packets {
+            let h = Headers::new(Some(p), None);
+            let want = parsed
+                .iter()
+                .find(|(e, _)| e.matches(&h))
+                .and_then(|(_, t)| *t);
+            assert_eq!(set.classify(&h), want, "{rules:?} on {p:02x?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn random_rule_lists(
+            rules in prop::collection::vec((expr(), prop::option::of(0usize..4)), 1..10),
+            packets in prop::collection::vec(packet(), 1..40),
+        ) {
+            check(&rules, &packets);
+        }
+
+        #[test]
+        fn indexed_rule_lists(
+            ports in prop::collection::vec(prop::sample::select(&[22u16, 53, 80, 1000, 5000][..]), 4..12),
+            others in prop::collection::vec((0usize..12, expr()), 0..4),
+            packets in prop::collection::vec(packet(), 1..40),
+        ) {
+            let mut rules: Vec<(String, Option<usize>)> = ports
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (format!("dst port {p} and ip ttl > {}", i * 20), Some(i % 3)))
+                .collect();
+            for (at, e) in others {
+                rules.insert(at.min(rules.len()), (e, Some(3)));
+            }
+            check(&rules, &packets);
+        }
+    }
+}

@@ -1,0 +1,542 @@
+//! A list of rules compiled into one branching program, as Click's
+//! classifiers do: each test compares one header field with a range and
+//! jumps on, a rule that fails leads straight into the next rule's tests,
+//! and the packet's outcome is the leaf it reaches.
+//!
+//! Key decisions:
+//! - Every comparison becomes "value in [lo, hi]" with the branches swapped
+//!   for `!=`, `<`, `>`: one subtraction and one compare per test, whatever
+//!   the operator, and a 4-byte load masked and shifted for any field width.
+//! - Jump threading: after a test, the tests its outcome decides (the next
+//!   rule's `ip proto tcp` after this rule's failed `ip proto tcp`, a port
+//!   already known) are skipped at compile time, so a packet never asks the
+//!   same question twice on its way through the rules.
+//! - Index: when enough rules require one field to equal a constant (the
+//!   destination port of a typical firewall), a packet reads that field
+//!   once and jumps into a program made of only the rules for its value and
+//!   the rules that need no value there, in rule order. A thousand
+//!   `dst port N` rules then cost about as much as ten.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::{Expr, Field, Headers, Op};
+
+/// Targets at or above this are outcomes, not tests.
+const LEAF: u32 = 0x8000_0000;
+/// The outcome "no rule matched, or the matching rule drops".
+const DROP: u32 = u32::MAX;
+
+/// The outcome that sends the packet to `port`.
+fn leaf(target: Option<usize>) -> u32 {
+    match target {
+        Some(port) => LEAF | port as u32,
+        None => DROP,
+    }
+}
+
+/// At most this many tests in all; past it, the index is given up (the
+/// rules needing no indexed value are copied into every value's program).
+const MAX_TESTS: usize = 1 << 21;
+
+/// One test: is the field's value in `[lo, lo + span]`?
+#[derive(Clone, Copy, Debug)]
+struct Test {
+    field: Field,
+    /// The field from a 4-byte big-endian load at its offset:
+    /// `(word & wide_mask) >> wide_shift`.
+    wide_mask: u32,
+    wide_shift: u32,
+    /// The largest value the field can have.
+    max: u32,
+    lo: u32,
+    span: u32,
+    inside: u32,
+    outside: u32,
+    /// Where a packet too short for the field goes (a comparison with a
+    /// missing field is false, so this is the original "no" branch).
+    missing: u32,
+}
+
+/// What a test's outcome says about a field.
+#[derive(Clone, Copy, Debug)]
+enum Known {
+    In(u32, u32),
+    Out(u32, u32),
+    Missing,
+}
+
+impl Test {
+    fn new(field: Field, op: Op, value: u32, yes: u32, no: u32) -> Test {
+        let width = Field::width_mask(field.len);
+        let narrow = 32 - 8 * u32::from(field.len);
+        let (wide_mask, wide_shift, max) = match narrow.checked_add(u32::from(field.shift)) {
+            Some(shift) if shift < 32 => {
+                let mask = width & field.mask;
+                (mask << narrow, shift, mask >> field.shift)
+            }
+            _ => (0, 0, 0),
+        };
+        // The values for which the comparison holds: [lo, hi], or all but
+        // [lo, hi] when `holds_inside` is false. Values never exceed `max`.
+        let (lo, hi, holds_inside) = match op {
+            Op::Eq => (value, value, true),
+            Op::Ne => (value, value, false),
+            Op::Lt => (0, value.wrapping_sub(1), value > 0),
+            Op::Le => (0, value, true),
+            Op::Ge => (value, max, true),
+            Op::Gt => (value.saturating_add(1), max, value < u32::MAX),
+        };
+        let (inside, outside) = if holds_inside { (yes, no) } else { (no, yes) };
+        let (lo, hi, inside, outside) = if lo > hi || lo > max || !holds_inside && value > max {
+            // Never inside (x < 0, x > max, x == a value above max): a
+            // range every value is in, leading where "outside" would.
+            let never = if holds_inside { outside } else { inside };
+            (0, max, never, never)
+        } else {
+            (lo, hi.min(max), inside, outside)
+        };
+        Test {
+            field,
+            wide_mask,
+            wide_shift,
+            max,
+            lo,
+            span: hi - lo,
+            inside,
+            outside,
+            missing: no,
+        }
+    }
+
+    fn hi(&self) -> u32 {
+        self.lo + self.span
+    }
+
+    /// Where a packet goes from here, and what that says of it, when
+    /// `facts` decide it.
+    fn decided_by(&self, facts: &[(Field, Known)]) -> Option<(u32, Known)> {
+        let (lo, hi, max) = (self.lo, self.hi(), self.max);
+        for (field, known) in facts {
+            if *field == self.field {
+                let inside = match *known {
+                    Known::Missing => return Some((self.missing, Known::Missing)),
+                    Known::In(a, b) if lo <= a && b <= hi => true,
+                    Known::In(a, b) if b < lo || hi < a => false,
+                    Known::In(..) => continue,
+                    Known::Out(a, b) if a <= lo && hi <= b => false,
+                    Known::Out(a, b) => {
+                        // Is everything outside [a, b] within [lo, hi]?
+                        let below = a == 0 || lo == 0 && a - 1 <= hi;
+                        let above = b >= max || hi == max && b + 1 >= lo;
+                        if below && above {
+                            true
+                        } else {
+                            continue;
+                        }
+                    }
+                };
+                return Some(if inside {
+                    (self.inside, Known::In(lo, hi))
+                } else {
+                    (self.outside, Known::Out(lo, hi))
+                });
+            } else if matches!(known, Known::Missing)
+                && field.base == self.field.base
+                && u32::from(field.offset) + u32::from(field.len)
+                    <= u32::from(self.field.offset) + u32::from(self.field.len)
+            {
+                // The packet ends before `field` ends, so before this one.
+                return Some((self.missing, Known::Missing));
+            }
+        }
+        None
+    }
+}
+
+/// Tests in one array; rules compile into it back to front so that each
+/// test's branches are already known.
+#[derive(Debug, Default)]
+struct Program {
+    tests: Vec<Test>,
+}
+
+impl Program {
+    /// Adds `e`; returns the entry that leads to `t` if `e` holds, else to
+    /// `f`.
+    fn compile(&mut self, e: &Expr, t: u32, f: u32) -> u32 {
+        match e {
+            Expr::Const(true) => t,
+            Expr::Const(false) => f,
+            Expr::Cmp { field, op, value } => {
+                self.tests.push(Test::new(*field, *op, *value, t, f));
+                (self.tests.len() - 1) as u32
+            }
+            Expr::Not(e) => self.compile(e, f, t),
+            Expr::And(es) => es.iter().rev().fold(t, |next, e| self.compile(e, next, f)),
+            Expr::Or(es) => es.iter().rev().fold(f, |next, e| self.compile(e, t, next)),
+            Expr::Cond(a, b, c) => {
+                let yes = self.compile(b, t, f);
+                let no = self.compile(c, t, f);
+                self.compile(a, yes, no)
+            }
+        }
+    }
+
+    /// Compiles rules (given by index into `rules`) into a chain where each
+    /// rule's failure leads to the next; returns the chain's entry.
+    fn chain(&mut self, rules: &[(Expr, Option<usize>)], order: &[u32], after: u32) -> u32 {
+        order.iter().rev().fold(after, |next, &i| {
+            let (e, target) = &rules[i as usize];
+            self.compile(e, leaf(*target), next)
+        })
+    }
+
+    /// Follows `to` past every test that `facts` decide.
+    fn thread(&self, mut to: u32, facts: &mut Vec<(Field, Known)>) -> u32 {
+        while to < LEAF && facts.len() < 32 {
+            let test = &self.tests[to as usize];
+            let Some((next, known)) = test.decided_by(facts) else {
+                break;
+            };
+            facts.push((test.field, known));
+            to = next;
+        }
+        to
+    }
+
+    /// Threads every test's branches.
+    fn thread_all(&mut self) {
+        let mut facts = Vec::new();
+        for i in 0..self.tests.len() {
+            let test = self.tests[i];
+            let (lo, hi) = (test.lo, test.hi());
+            for (known, branch) in [
+                (Known::In(lo, hi), test.inside),
+                (Known::Out(lo, hi), test.outside),
+                (Known::Missing, test.missing),
+            ] {
+                facts.clear();
+                facts.push((test.field, known));
+                let to = self.thread(branch, &mut facts);
+                let t = &mut self.tests[i];
+                match known {
+                    Known::In(..) => t.inside = to,
+                    Known::Out(..) => t.outside = to,
+                    Known::Missing => t.missing = to,
+                }
+            }
+        }
+    }
+
+    /// The outcome for a packet entering at `at`.
+    ///
+    /// Each branch checks for a leaf on its own so that the compiler emits
+    /// real (predicted) branches rather than a select: with a select, each
+    /// test waits for the one before it to finish.
+    #[inline]
+    fn run(&self, mut at: u32, h: &Headers<'_>) -> u32 {
+        while at < LEAF {
+            let t = &self.tests[at as usize];
+            let bytes = h.bytes(t.field.base);
+            let off = usize::from(t.field.offset);
+            let value = match bytes.get(off..off + 4) {
+                Some(w) => {
+                    (u32::from_be_bytes([w[0], w[1], w[2], w[3]]) & t.wide_mask) >> t.wide_shift
+                }
+                None => match h.load(&t.field) {
+                    Some(v) => v,
+                    None => {
+                        at = t.missing;
+                        continue;
+                    }
+                },
+            };
+            if value.wrapping_sub(t.lo) <= t.span {
+                if t.inside >= LEAF {
+                    return t.inside;
+                }
+                at = t.inside;
+            } else {
+                if t.outside >= LEAF {
+                    return t.outside;
+                }
+                at = t.outside;
+            }
+        }
+        at
+    }
+}
+
+/// A multiplicative hash for the index's 32-bit keys: field values from
+/// packets, looked up once per packet, where SipHash would cost more than
+/// the rule it finds. A packet chosen to collide only slows its own
+/// lookup within one bucket list.
+#[derive(Default)]
+struct FieldHasher(u64);
+
+impl Hasher for FieldHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.0 = (u64::from(v) ^ 0x5555_5555).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 20;
+    }
+}
+
+type FieldMap<V> = HashMap<u32, V, BuildHasherDefault<FieldHasher>>;
+
+/// Program entries by key value: a direct table for 1- and 2-byte fields
+/// (ports, protocol), where one load finds the entry, else a hash map.
+#[derive(Debug)]
+enum KeyIndex {
+    Direct(Vec<u32>),
+    Hashed(FieldMap<u32>),
+}
+
+/// The field the rules are indexed on and each value's entry.
+#[derive(Debug)]
+struct Index {
+    key: Field,
+    entries: KeyIndex,
+    /// The entry for a value no rule requires, and for a missing field.
+    other: u32,
+    /// Rules that require no value of `key`.
+    unkeyed: usize,
+}
+
+impl Index {
+    #[inline]
+    fn entry(&self, h: &Headers<'_>) -> u32 {
+        let Some(value) = h.load(&self.key) else {
+            return self.other;
+        };
+        match &self.entries {
+            KeyIndex::Direct(slots) => slots.get(value as usize).copied().unwrap_or(self.other),
+            KeyIndex::Hashed(map) => map.get(&value).copied().unwrap_or(self.other),
+        }
+    }
+
+    fn values(&self) -> usize {
+        match &self.entries {
+            KeyIndex::Direct(slots) => slots.iter().filter(|&&e| e != self.other).count(),
+            KeyIndex::Hashed(map) => map.len(),
+        }
+    }
+}
+
+/// Rules in order, each with where a matching packet goes, compiled into
+/// one program (see the module doc).
+#[derive(Debug)]
+pub struct RuleSet {
+    rules: usize,
+    program: Program,
+    /// The program's entry when there is no index.
+    entry: u32,
+    /// With no index, when the entry tests a one-byte field (the IP
+    /// protocol, usually): the entry for each of its values, each threaded
+    /// past the tests that value decides.
+    dispatch: Option<Dispatch>,
+    index: Option<Index>,
+}
+
+#[derive(Debug)]
+struct Dispatch {
+    field: Field,
+    entries: Box<[u32; 256]>,
+    missing: u32,
+}
+
+impl RuleSet {
+    /// Builds a rule set; `None` as a target drops the packet.
+    pub fn new(rules: Vec<(Expr, Option<usize>)>) -> RuleSet {
+        let indexed = key_field(&rules).and_then(|key| indexed(&rules, key));
+        let (mut program, entry, index) = match indexed {
+            Some((program, index)) => (program, DROP, Some(index)),
+            None => {
+                let mut program = Program::default();
+                let all: Vec<u32> = (0..rules.len() as u32).collect();
+                let entry = program.chain(&rules, &all, DROP);
+                (program, entry, None)
+            }
+        };
+        program.thread_all();
+        let mut facts = Vec::new();
+        let entry = program.thread(entry, &mut facts);
+        let index = index.map(|mut index| {
+            let key = index.key;
+            if let KeyIndex::Direct(slots) = &mut index.entries {
+                for (value, e) in slots.iter_mut().enumerate() {
+                    facts.clear();
+                    facts.push((key, Known::In(value as u32, value as u32)));
+                    *e = program.thread(*e, &mut facts);
+                }
+            }
+            if let KeyIndex::Hashed(map) = &mut index.entries {
+                for (&value, e) in map.iter_mut() {
+                    facts.clear();
+                    facts.push((key, Known::In(value, value)));
+                    *e = program.thread(*e, &mut facts);
+                }
+            }
+            index
+        });
+        let dispatch = match program.tests.get(entry as usize) {
+            Some(test) if index.is_none() && test.field.len == 1 => {
+                let field = test.field;
+                let mut entries = Box::new([DROP; 256]);
+                for (value, e) in entries.iter_mut().enumerate() {
+                    facts.clear();
+                    facts.push((field, Known::In(value as u32, value as u32)));
+                    *e = program.thread(entry, &mut facts);
+                }
+                facts.clear();
+                facts.push((field, Known::Missing));
+                let missing = program.thread(entry, &mut facts);
+                Some(Dispatch {
+                    field,
+                    entries,
+                    missing,
+                })
+            }
+            _ => None,
+        };
+        RuleSet {
+            rules: rules.len(),
+            program,
+            entry,
+            dispatch,
+            index,
+        }
+    }
+
+    /// The target of the first rule the packet matches; `None` when no
+    /// rule matches or the matching rule drops.
+    #[inline]
+    pub fn classify(&self, h: &Headers<'_>) -> Option<usize> {
+        let entry = match (&self.index, &self.dispatch) {
+            (Some(index), _) => index.entry(h),
+            (None, Some(d)) => match h.load(&d.field) {
+                Some(v) => d.entries[v as usize & 0xff],
+                None => d.missing,
+            },
+            (None, None) => self.entry,
+        };
+        match self.program.run(entry, h) {
+            DROP => None,
+            port => Some((port & !LEAF) as usize),
+        }
+    }
+
+    /// The program's size and the field the rules are indexed on, for the
+    /// `program` handler.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{} rules; {} tests", self.rules, self.program.tests.len());
+        if let Some(index) = &self.index {
+            let k = index.key;
+            s.push_str(&format!(
+                "; indexed on {:?}[{}:{}] ({} values, {} unindexed rules)",
+                k.base,
+                k.offset,
+                k.len,
+                index.values(),
+                index.unkeyed
+            ));
+        }
+        s.push('\n');
+        s
+    }
+}
+
+/// The field most rules require to equal a constant, if at least four do
+/// and it is not the IP protocol (which the threading handles well).
+fn key_field(rules: &[(Expr, Option<usize>)]) -> Option<Field> {
+    let mut counts: HashMap<Field, usize> = HashMap::new();
+    for (e, _) in rules {
+        let mut fs = Vec::new();
+        e.required_fields(&mut fs);
+        fs.sort_by_key(|f| (f.offset, f.len, f.base as u8));
+        fs.dedup();
+        for f in fs {
+            if f != super::PROTO {
+                *counts.entry(f).or_default() += 1;
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|&(_, n)| n >= 4)
+        .max_by_key(|&(f, n)| (n, f.offset, f.len, f.base as u8))
+        .map(|(f, _)| f)
+}
+
+/// One program per value of `key`: the rules requiring that value and the
+/// unkeyed rules, in rule order. The unkeyed rules after a value's last
+/// rule are shared by all values; those before it are copied. `None` when
+/// the copies would make the program too large.
+fn indexed(rules: &[(Expr, Option<usize>)], key: Field) -> Option<(Program, Index)> {
+    let mut by_value: FieldMap<Vec<u32>> = FieldMap::default();
+    let mut unkeyed = Vec::new();
+    for (i, (e, _)) in rules.iter().enumerate() {
+        match e.required_value(&key) {
+            Some(v) => by_value.entry(v).or_default().push(i as u32),
+            None => unkeyed.push(i as u32),
+        }
+    }
+    let mut program = Program::default();
+    // tails[j]: the chain of unkeyed rules from the j-th on.
+    let mut tails = vec![DROP; unkeyed.len() + 1];
+    for j in (0..unkeyed.len()).rev() {
+        tails[j] = program.chain(rules, &unkeyed[j..=j], tails[j + 1]);
+    }
+    let mut values: Vec<(u32, Vec<u32>)> = by_value.into_iter().collect();
+    values.sort_unstable_by_key(|(v, _)| *v);
+    let mut entries: FieldMap<u32> = FieldMap::default();
+    let mut order = Vec::new();
+    for (value, keyed) in values {
+        let last = *keyed.last().expect("a value has rules");
+        let tail_from = unkeyed.partition_point(|&u| u < last);
+        order.clear();
+        let (mut k, mut u) = (0, 0);
+        while k < keyed.len() || u < tail_from {
+            if u < tail_from && (k == keyed.len() || unkeyed[u] < keyed[k]) {
+                order.push(unkeyed[u]);
+                u += 1;
+            } else {
+                order.push(keyed[k]);
+                k += 1;
+            }
+        }
+        let entry = program.chain(rules, &order, tails[tail_from]);
+        if program.tests.len() > MAX_TESTS {
+            return None;
+        }
+        entries.insert(value, entry);
+    }
+    let other = tails[0];
+    let entries = if key.len <= 2 {
+        let mut slots = vec![other; 1 << (8 * u32::from(key.len))];
+        for (value, entry) in entries {
+            if let Some(slot) = slots.get_mut(value as usize) {
+                *slot = entry;
+            }
+        }
+        KeyIndex::Direct(slots)
+    } else {
+        KeyIndex::Hashed(entries)
+    };
+    Some((
+        program,
+        Index {
+            key,
+            entries,
+            other,
+            unkeyed: unkeyed.len(),
+        },
+    ))
+}
