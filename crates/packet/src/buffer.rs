@@ -433,6 +433,16 @@ impl Packet {
         self.bytes_from_mut(self.anno().network_header())
     }
 
+    /// The first `n` bytes from the network header (fewer if the packet
+    /// ends sooner), writable; a source refilling this buffer later copies
+    /// back only up to there. Prefer this to [`Packet::network_header_mut`]
+    /// when only the header changes.
+    #[inline]
+    pub fn network_header_prefix_mut(&mut self, n: usize) -> Option<&mut [u8]> {
+        let at = self.anno().network_header()?;
+        self.buffer_range_mut(at, at.saturating_add(n))
+    }
+
     /// The transport header and everything after it, if marked.
     #[inline]
     pub fn transport_header(&self) -> Option<&[u8]> {

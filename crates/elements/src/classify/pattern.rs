@@ -112,7 +112,9 @@ pub enum Expr {
 pub struct Headers<'a> {
     /// IP header to the end of the packet, transport header (after the IP
     /// header's IHL × 4 bytes) to the end, link-level header to the end.
-    bases: [&'a [u8]; 3],
+    /// (A fourth, always empty, lets an index be masked rather than
+    /// bounds-checked.)
+    bases: [&'a [u8]; 4],
 }
 
 impl<'a> Headers<'a> {
@@ -126,7 +128,7 @@ impl<'a> Headers<'a> {
             .and_then(|&b| ip.get(usize::from(b & 0x0f) * 4..))
             .unwrap_or(&[]);
         Headers {
-            bases: [ip, transport, mac.unwrap_or(&[])],
+            bases: [ip, transport, mac.unwrap_or(&[]), &[]],
         }
     }
 

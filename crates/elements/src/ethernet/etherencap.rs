@@ -91,7 +91,7 @@ impl SimpleAction for EtherEncap {
         if packet.push(ETHER_HEADER).is_err() {
             return Verdict::Drop(NO_HEADROOM);
         }
-        if let Some(h) = packet.data_mut().get_mut(..ETHER_HEADER) {
+        if let Some(h) = packet.data_prefix_mut(ETHER_HEADER).get_mut(..ETHER_HEADER) {
             h.copy_from_slice(&self.header);
         }
         let at = packet.data_offset();

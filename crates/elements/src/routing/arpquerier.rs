@@ -84,7 +84,7 @@
 //! c[1] -> [1]arpq;  // ARP replies from eth0
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -192,7 +192,7 @@ struct ARPQuerier {
     entry_capacity: u32,
     entry_packet_capacity: u32,
     slim_factor: u32,
-    table: HashMap<u32, Entry>,
+    table: crate::util::IntMap<u32, Entry>,
     /// Entries oldest first: (live time, sequence) → address.
     ages: BTreeMap<(u64, u64), u32>,
     seq: u64,
@@ -262,7 +262,7 @@ fn configure(args: &mut Args, cx: &BuildContext) -> Result<ARPQuerier, ConfigErr
         entry_capacity,
         entry_packet_capacity,
         slim_factor,
-        table: HashMap::new(),
+        table: crate::util::IntMap::default(),
         ages: BTreeMap::new(),
         seq: 0,
         slab: Vec::new(),
@@ -428,13 +428,63 @@ impl ARPQuerier {
             out.drop(p, NO_HEADROOM);
             return;
         }
-        let h = p.data_mut();
+        let h = p.data_prefix_mut(14);
         h[0..6].copy_from_slice(&dst);
         h[6..12].copy_from_slice(&self.eth);
         h[12..14].copy_from_slice(&[0x08, 0x00]);
         let at = p.data_offset();
         p.anno_mut().set_mac_header(Some(at));
         out.emit(0, p);
+    }
+
+    /// The usual case, done for the whole batch: when every packet goes to
+    /// a known, fresh neighbour with no poll due and has room for the
+    /// Ethernet header, adds the headers and returns true; otherwise
+    /// changes nothing and returns false.
+    fn encapsulate_known(&self, batch: &mut PacketBatch, now: u64) -> bool {
+        if self.ip.is_unspecified() {
+            return false;
+        }
+        // Packets in a batch mostly share a next hop: remember the last.
+        let mut last: Option<(u32, [u8; 6])> = None;
+        let mut known = |key: u32| -> Option<[u8; 6]> {
+            if let Some((k, eth)) = last
+                && k == key
+            {
+                return Some(eth);
+            }
+            let e = self.table.get(&key)?;
+            let poll_due = self.poll_ns != 0
+                && now >= e.live_ns.saturating_add(self.poll_ns)
+                && e.allow_poll(now);
+            if !e.fresh(now, self.timeout_ns) || poll_due {
+                return None;
+            }
+            last = Some((key, e.eth));
+            Some(e.eth)
+        };
+        let ready = batch
+            .iter()
+            .all(|p| p.headroom() >= 14 && known(u32::from(p.anno().dst_ip())).is_some());
+        if !ready {
+            return false;
+        }
+        for p in batch.iter_mut() {
+            // Both hold: checked above, and nothing changed since.
+            let Some(dst) = known(u32::from(p.anno().dst_ip())) else {
+                continue;
+            };
+            if p.push(14).is_err() {
+                continue;
+            }
+            let h = p.data_prefix_mut(14);
+            h[0..6].copy_from_slice(&dst);
+            h[6..12].copy_from_slice(&self.eth);
+            h[12..14].copy_from_slice(&[0x08, 0x00]);
+            let at = p.data_offset();
+            p.anno_mut().set_mac_header(Some(at));
+        }
+        true
     }
 
     /// Sends a request for `target` to `dst`, stamped like `like`.
@@ -665,6 +715,10 @@ impl Element for ARPQuerier {
     fn push(&mut self, port: usize, batch: &mut PacketBatch, out: &mut Output) {
         let now = self.clock.monotonic_ns();
         self.reap(now, Some(out));
+        if port == 0 && self.encapsulate_known(batch, now) {
+            out.forward(0, batch);
+            return;
+        }
         for p in batch.drain() {
             if port == 0 {
                 self.handle_ip(p, now, out);

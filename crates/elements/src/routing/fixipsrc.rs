@@ -60,7 +60,10 @@ impl SimpleAction for FixIPSrc {
             return Verdict::Pass;
         }
         packet.anno_mut().set(FIX_IP_SRC, &[0]);
-        if let Some(h) = packet.network_header_mut()
+        let header_len = packet
+            .network_header()
+            .map_or(0, |h| h.first().map_or(0, |b| usize::from(b & 0x0f) * 4));
+        if let Some(h) = packet.network_header_prefix_mut(header_len)
             && let Ok(mut ip) = Ipv4Packet::new_checked_header(h)
         {
             ip.set_src_addr(self.addr);

@@ -186,11 +186,18 @@ impl IPGWOptions {
 
 impl SimpleAction for IPGWOptions {
     fn action(&mut self, packet: &mut Packet) -> Verdict {
-        let result = match packet.network_header_mut() {
+        // Most packets have no options: look before asking to write.
+        let header_len = match packet.network_header() {
             Some(h) if h.len() >= 20 && usize::from(h[0] & 0x0f) * 4 <= h.len() => {
-                if h[0] & 0x0f <= 5 {
-                    return Verdict::Pass;
-                }
+                usize::from(h[0] & 0x0f) * 4
+            }
+            _ => return Verdict::Pass,
+        };
+        if header_len <= 20 {
+            return Verdict::Pass;
+        }
+        let result = match packet.network_header_prefix_mut(header_len) {
+            Some(h) => {
                 let r = self.process(h);
                 if r == Ok(true) {
                     let hl = usize::from(h[0] & 0x0f) * 4;

@@ -56,7 +56,12 @@ impl SimpleAction for IPMirror {
     #[inline]
     fn action(&mut self, packet: &mut Packet) -> Verdict {
         let mut new_dst = None;
-        if let Some(h) = packet.network_header_mut()
+        // The addresses, and the ports, sequence and ack numbers after
+        // the header.
+        let header_len = packet
+            .network_header()
+            .map_or(0, |h| h.first().map_or(0, |b| usize::from(b & 0x0f) * 4));
+        if let Some(h) = packet.network_header_prefix_mut(header_len.max(20) + 12)
             && h.len() >= 20
         {
             let (a, b) = h.split_at_mut(16);

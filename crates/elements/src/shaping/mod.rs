@@ -44,7 +44,10 @@ fn tos(packet: &Packet) -> Option<u8> {
 /// Sets the TOS bits under `mask` to `value`, updating the checksum;
 /// false if the packet has no IP header.
 fn set_tos(packet: &mut Packet, mask: u8, value: u8) -> bool {
-    let Some(h) = packet.network_header_mut().filter(|h| h.len() >= 20) else {
+    let Some(h) = packet
+        .network_header_prefix_mut(20)
+        .filter(|h| h.len() >= 20)
+    else {
         return false;
     };
     let old = u16::from_be_bytes([h[0], h[1]]);

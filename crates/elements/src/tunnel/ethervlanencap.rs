@@ -84,7 +84,7 @@ impl SimpleAction for EtherVLANEncap {
         if packet.push(len).is_err() {
             return Verdict::Drop(DropReason(0));
         }
-        let d = packet.data_mut();
+        let d = packet.data_prefix_mut(len);
         d[0..6].copy_from_slice(&self.dst);
         d[6..12].copy_from_slice(&self.src);
         if tagged {

@@ -79,7 +79,13 @@ impl SimpleAction for GREEncap {
         if packet.push(len).is_err() {
             return Verdict::Drop(DropReason(0));
         }
-        let d = packet.data_mut();
+        // The checksum covers the payload; without it only the header
+        // changes.
+        let d = if self.checksum {
+            packet.data_mut()
+        } else {
+            packet.data_prefix_mut(len)
+        };
         let mut flags = 0u16;
         if self.checksum {
             flags |= 0x8000;

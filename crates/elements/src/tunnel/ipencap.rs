@@ -151,7 +151,7 @@ impl SimpleAction for IPEncap {
             return Verdict::Drop(DropReason(0));
         }
         let total = packet.len() as u16;
-        let h = &mut packet.data_mut()[..20];
+        let h = &mut packet.data_prefix_mut(20)[..20];
         h.copy_from_slice(&self.header);
         h[2..4].copy_from_slice(&total.to_be_bytes());
         h[4..6].copy_from_slice(&self.id.to_be_bytes());

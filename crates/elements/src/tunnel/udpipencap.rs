@@ -89,7 +89,12 @@ impl SimpleAction for UDPIPEncap {
         }
         let total = packet.len();
         let udp_len = (total - 20) as u16;
-        let data = packet.data_mut();
+        // Only the headers change unless the checksum covers the payload.
+        let data = if self.checksum {
+            packet.data_mut()
+        } else {
+            packet.data_prefix_mut(28)
+        };
         let h = &mut data[..20];
         h.fill(0);
         h[0] = 0x45;

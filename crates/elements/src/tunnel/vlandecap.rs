@@ -58,7 +58,7 @@ impl SimpleAction for VLANDecap {
         let mut tci = [0u8; 2];
         if d.len() >= 18 && d[12..14] == self.ethertype.to_be_bytes() {
             tci = [d[14], d[15]];
-            packet.data_mut().copy_within(0..12, 4);
+            packet.data_prefix_mut(16).copy_within(0..12, 4);
             let _ = packet.pull(4);
         }
         packet.set_mac_header(0);

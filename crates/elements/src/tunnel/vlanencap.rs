@@ -78,7 +78,7 @@ impl SimpleAction for VLANEncap {
             if packet.push(4).is_err() {
                 return Verdict::Drop(DropReason(0));
             }
-            let d = packet.data_mut();
+            let d = packet.data_prefix_mut(16);
             d.copy_within(4..16, 0);
             d[12..14].copy_from_slice(&self.ethertype.to_be_bytes());
             d[14..16].copy_from_slice(&tci.to_be_bytes());

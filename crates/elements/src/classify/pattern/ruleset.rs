@@ -39,6 +39,14 @@ fn leaf(target: Option<usize>) -> u32 {
 /// rules needing no indexed value are copied into every value's program).
 const MAX_TESTS: usize = 1 << 21;
 
+/// Programs up to this many tests get the path-wide threading of
+/// [`Program::refine`]; larger ones (big indexed rule sets, whose rules
+/// are short) only the local kind.
+const MAX_REFINED: usize = 1 << 16;
+
+/// At most this many facts are carried into a test.
+const MAX_CARRIED: usize = 16;
+
 /// One test: is the field's value in `[lo, lo + span]`?
 #[derive(Clone, Copy, Debug)]
 struct Test {
@@ -59,7 +67,7 @@ struct Test {
 }
 
 /// What a test's outcome says about a field.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Known {
     In(u32, u32),
     Out(u32, u32),
@@ -154,11 +162,29 @@ impl Test {
     }
 }
 
+/// A test as the packet path reads it: 32 bytes, so finding the next one
+/// is a shift, not a multiply, and two share a cache line.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C, align(32))]
+struct Step {
+    wide_mask: u32,
+    lo: u32,
+    span: u32,
+    inside: u32,
+    outside: u32,
+    missing: u32,
+    offset: u16,
+    base: u8,
+    wide_shift: u8,
+}
+
 /// Tests in one array; rules compile into it back to front so that each
 /// test's branches are already known.
 #[derive(Debug, Default)]
 struct Program {
     tests: Vec<Test>,
+    /// `tests` as the packet path reads them, made by [`Program::seal`].
+    steps: Vec<Step>,
 }
 
 impl Program {
@@ -229,6 +255,75 @@ impl Program {
         }
     }
 
+    /// Threads every branch again, now with what holds on every path to
+    /// its test: the facts of the tests before it, intersected over the
+    /// paths that reach it (from `roots`, each entry with what its index
+    /// or dispatch knows). Tests only branch to lower indices, so one pass
+    /// from the top sees every test after all the tests that lead to it.
+    fn refine(&mut self, roots: &[(u32, Option<(Field, Known)>)]) {
+        if self.tests.len() > MAX_REFINED {
+            return;
+        }
+        fn merge(known: &mut [Option<Vec<(Field, Known)>>], at: u32, facts: &[(Field, Known)]) {
+            let Some(slot) = known.get_mut(at as usize) else {
+                return;
+            };
+            match slot {
+                None => *slot = Some(facts[facts.len().saturating_sub(MAX_CARRIED)..].to_vec()),
+                Some(have) => have.retain(|f| facts.contains(f)),
+            }
+        }
+        let mut known: Vec<Option<Vec<(Field, Known)>>> = vec![None; self.tests.len()];
+        for (at, fact) in roots {
+            merge(&mut known, *at, fact.as_slice());
+        }
+        let mut facts = Vec::new();
+        for i in (0..self.tests.len()).rev() {
+            let Some(before) = known[i].take() else {
+                continue;
+            };
+            let test = self.tests[i];
+            let (lo, hi) = (test.lo, test.hi());
+            for outcome in [Known::In(lo, hi), Known::Out(lo, hi), Known::Missing] {
+                let branch = match outcome {
+                    Known::In(..) => test.inside,
+                    Known::Out(..) => test.outside,
+                    Known::Missing => test.missing,
+                };
+                facts.clear();
+                facts.extend_from_slice(&before);
+                facts.push((test.field, outcome));
+                let to = self.thread(branch, &mut facts);
+                merge(&mut known, to, &facts);
+                let t = &mut self.tests[i];
+                match outcome {
+                    Known::In(..) => t.inside = to,
+                    Known::Out(..) => t.outside = to,
+                    Known::Missing => t.missing = to,
+                }
+            }
+        }
+    }
+
+    /// Makes the steps the packet path runs, once the tests are final.
+    fn seal(&mut self) {
+        self.steps = self
+            .tests
+            .iter()
+            .map(|t| Step {
+                wide_mask: t.wide_mask,
+                lo: t.lo,
+                span: t.span,
+                inside: t.inside,
+                outside: t.outside,
+                missing: t.missing,
+                offset: t.field.offset,
+                base: t.field.base as u8,
+                wide_shift: t.wide_shift as u8,
+            })
+            .collect();
+    }
+
     /// The outcome for a packet entering at `at`.
     ///
     /// Each branch checks for a leaf on its own so that the compiler emits
@@ -237,14 +332,14 @@ impl Program {
     #[inline]
     fn run(&self, mut at: u32, h: &Headers<'_>) -> u32 {
         while at < LEAF {
-            let t = &self.tests[at as usize];
-            let bytes = h.bytes(t.field.base);
-            let off = usize::from(t.field.offset);
+            let t = &self.steps[at as usize];
+            let bytes = h.bases[usize::from(t.base) & 3];
+            let off = usize::from(t.offset);
             let value = match bytes.get(off..off + 4) {
                 Some(w) => {
                     (u32::from_be_bytes([w[0], w[1], w[2], w[3]]) & t.wide_mask) >> t.wide_shift
                 }
-                None => match h.load(&t.field) {
+                None => match h.load(&self.tests[at as usize].field) {
                     Some(v) => v,
                     None => {
                         at = t.missing;
@@ -406,6 +501,34 @@ impl RuleSet {
             }
             _ => None,
         };
+        let mut roots = vec![(entry, None)];
+        if let Some(index) = &index {
+            roots.push((index.other, None));
+            match &index.entries {
+                KeyIndex::Direct(slots) => roots.extend(
+                    slots
+                        .iter()
+                        .enumerate()
+                        .filter(|&(_, &e)| e != index.other)
+                        .map(|(v, &e)| (e, Some((index.key, Known::In(v as u32, v as u32))))),
+                ),
+                KeyIndex::Hashed(map) => roots.extend(
+                    map.iter()
+                        .map(|(&v, &e)| (e, Some((index.key, Known::In(v, v))))),
+                ),
+            }
+        }
+        if let Some(d) = &dispatch {
+            roots.push((d.missing, Some((d.field, Known::Missing))));
+            roots.extend(
+                d.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(v, &e)| (e, Some((d.field, Known::In(v as u32, v as u32))))),
+            );
+        }
+        program.refine(&roots);
+        program.seal();
         RuleSet {
             rules: rules.len(),
             program,
