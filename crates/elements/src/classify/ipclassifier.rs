@@ -44,19 +44,25 @@
 //!
 //! A packet too short for a field does not match a test of that field.
 //!
-//! The rules are indexed on the field most of them require to be a
-//! constant (see `program`), so the cost per packet grows slowly with the
-//! number of patterns.
+//! The rules compile into one branching program, as in Click: a failed
+//! rule leads into the next rule's tests, a test whose answer the path
+//! already decides is skipped, and the program is copied per IP protocol
+//! so that no packet tests its protocol twice. When enough rules require
+//! one field to be a constant (a port, say), they are indexed on it, so the
+//! cost per packet grows slowly with the number of patterns.
 //!
 //! ## Arguments
 //! - `PATTERN_i`: one pattern per output port.
 //!
 //! ## Handlers
-//! - `program` (read): the number of rules and the field they are indexed
-//!   on.
+//! - `program` (read): the compiled program: the rule and test counts,
+//!   the field the rules are indexed on if they are, and otherwise each
+//!   test with its branches (`[N]` is output N) and the entry for each
+//!   value of the field dispatched on.
 //!
 //! ## Differences from Click
-//! - `program` describes Switchyard's index, not Click's decision tree.
+//! - `program` prints Switchyard's program, laid out differently from
+//!   Click's decision tree.
 //! - Port names are Click's built-in table; Click's userlevel driver also
 //!   reads `/etc/services`.
 //! - Click warns about patterns that can never match; Switchyard does not.
@@ -80,7 +86,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     drop_reasons: &["no_match"],
     handlers: &[HandlerSpec::read(
         "program",
-        "the rule count and the field the rules are indexed on",
+        "the compiled program: rule and test counts, index, tests and branches",
     )],
     configure_phase: engine::spec::ConfigurePhase::Default,
     make,

@@ -18,11 +18,14 @@
 //! - `ACTION PATTERN`: one rule; any number of rules.
 //!
 //! ## Handlers
-//! - `program` (read): the number of rules and the field they are indexed
-//!   on.
+//! - `program` (read): the compiled program: the rule and test counts,
+//!   the field the rules are indexed on if they are, and otherwise each
+//!   test with its branches (`[N]` is output N) and the entry for each
+//!   value of the field dispatched on.
 //!
 //! ## Differences from Click
-//! - `program` describes Switchyard's index, not Click's decision tree.
+//! - `program` prints Switchyard's program, laid out differently from
+//!   Click's decision tree.
 //! - As in `IPClassifier`, port names are Click's built-in table only.
 //!
 //! ## Example
@@ -46,7 +49,7 @@ pub const SPEC: ElementSpec = ElementSpec {
     drop_reasons: &["no_match"],
     handlers: &[HandlerSpec::read(
         "program",
-        "the rule count and the field the rules are indexed on",
+        "the compiled program: rule and test counts, index, tests and branches",
     )],
     configure_phase: engine::spec::ConfigurePhase::Default,
     make,

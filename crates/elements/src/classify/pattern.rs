@@ -173,6 +173,19 @@ impl Expr {
         }
     }
 
+    /// Whether every comparison in this expression reads `field`.
+    fn tests_only(&self, field: &Field) -> bool {
+        match self {
+            Expr::Const(_) => true,
+            Expr::Cmp { field: f, .. } => f == field,
+            Expr::Not(e) => e.tests_only(field),
+            Expr::And(es) | Expr::Or(es) => es.iter().all(|e| e.tests_only(field)),
+            Expr::Cond(a, b, c) => {
+                a.tests_only(field) && b.tests_only(field) && c.tests_only(field)
+            }
+        }
+    }
+
     fn cmp(field: Field, op: Op, value: u32) -> Expr {
         Expr::Cmp { field, op, value }
     }

@@ -292,6 +292,15 @@ pub fn make(
 /// How a class sees a packet: the map and key to look up (and, for
 /// IPAddrRewriter, the reply key), or `None` when it cannot rewrite it.
 #[derive(Clone, Copy)]
+/// The flow the previous packet of a batch belonged to: packets of one
+/// flow often come together, and the next finds its mapping without a
+/// lookup. Forgotten whenever the table may lose an entry.
+struct LastFlow {
+    map: u8,
+    key: FlowKey,
+    found: (u32, bool),
+}
+
 struct Keyed {
     map: u8,
     key: FlowKey,
@@ -379,7 +388,15 @@ impl Rewriter {
 
     /// Handles one packet with the table locked.
     #[inline]
-    fn process(&self, port: usize, mut p: Packet, t: &mut FlowTable, now: u64, out: &mut Output) {
+    fn process(
+        &self,
+        port: usize,
+        mut p: Packet,
+        t: &mut FlowTable,
+        now: u64,
+        last: &mut Option<LastFlow>,
+        out: &mut Output,
+    ) {
         let keyed = p.network_header().and_then(|ip| key_packet(self.class, ip));
         let Some(k) = keyed else {
             match self.specs.get(port) {
@@ -388,7 +405,10 @@ impl Rewriter {
             }
             return;
         };
-        let mut found = t.lookup(k.map, &k.key);
+        let mut found = match last {
+            Some(l) if l.map == k.map && l.key == k.key => Some(l.found),
+            _ => t.lookup(k.map, &k.key),
+        };
         if found.is_none() && self.class == Class::Addr {
             let ip = p.network_header().unwrap_or_default();
             if let Some(d) = ip.get(16..20) {
@@ -406,6 +426,8 @@ impl Rewriter {
                     }
                     return;
                 }
+                // A new flow may evict the one remembered.
+                *last = None;
                 match self.new_flow(port, &k, &p, t, now) {
                     Ok(slot) => (slot, false),
                     Err(Some(n)) => {
@@ -419,6 +441,11 @@ impl Rewriter {
                 }
             }
         };
+        *last = Some(LastFlow {
+            map: k.map,
+            key: k.key,
+            found: (slot, reply),
+        });
         let flow = t.flow_mut(slot);
         let port_out = flow.output[usize::from(reply)];
         self.apply(&mut p, flow, reply);
@@ -721,8 +748,9 @@ impl Element for Rewriter {
         let table = self.table.clone();
         let mut t = table.lock().unwrap_or_else(PoisonError::into_inner);
         self.reap_due(&mut t, now);
+        let mut last = None;
         for p in batch.drain() {
-            self.process(port, p, &mut t, now, out);
+            self.process(port, p, &mut t, now, &mut last, out);
         }
     }
 

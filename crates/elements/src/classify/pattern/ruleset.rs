@@ -199,7 +199,29 @@ impl Program {
                 (self.tests.len() - 1) as u32
             }
             Expr::Not(e) => self.compile(e, f, t),
-            Expr::And(es) => es.iter().rev().fold(t, |next, e| self.compile(e, next, f)),
+            Expr::And(es) => {
+                // Protocol tests first: they are cheap, and a program that
+                // starts with one gets a dispatch on the protocol and skips
+                // other rules' protocol tests (the terms of `and` commute:
+                // none has an effect, and a missing field fails either way).
+                fn terms<'e>(es: &'e [Expr], out: &mut Vec<&'e Expr>) {
+                    for e in es {
+                        match e {
+                            Expr::And(inner) => terms(inner, out),
+                            e => out.push(e),
+                        }
+                    }
+                }
+                let mut all = Vec::new();
+                terms(es, &mut all);
+                let (proto, rest): (Vec<&Expr>, Vec<&Expr>) =
+                    all.into_iter().partition(|e| e.tests_only(&super::PROTO));
+                let ordered = proto.into_iter().chain(rest).collect::<Vec<_>>();
+                ordered
+                    .iter()
+                    .rev()
+                    .fold(t, |next, e| self.compile(e, next, f))
+            }
             Expr::Or(es) => es.iter().rev().fold(f, |next, e| self.compile(e, t, next)),
             Expr::Cond(a, b, c) => {
                 let yes = self.compile(b, t, f);
@@ -253,6 +275,78 @@ impl Program {
                 }
             }
         }
+    }
+
+    /// Copies of the program from `entry`, one for each set of values of
+    /// `field` that its tests cannot tell apart, with those tests resolved
+    /// (a packet's field does not change on its way through); returns the
+    /// entry for each value. Without room for the copies, each value's
+    /// entry is `entry` threaded past the tests the value decides.
+    fn specialize(&mut self, field: Field, entry: u32) -> Box<[u32; 256]> {
+        let on_field: Vec<usize> = (0..self.tests.len())
+            .filter(|&i| self.tests[i].field == field)
+            .collect();
+        // Values with the same outcome in every test on the field share
+        // a copy.
+        let mut classes: Vec<(Vec<bool>, u32)> = Vec::new();
+        let mut class_of = [0usize; 256];
+        for (v, class) in class_of.iter_mut().enumerate() {
+            let outcomes: Vec<bool> = on_field
+                .iter()
+                .map(|&i| {
+                    let t = &self.tests[i];
+                    (v as u32).wrapping_sub(t.lo) <= t.span
+                })
+                .collect();
+            *class = match classes.iter().position(|(o, _)| *o == outcomes) {
+                Some(c) => c,
+                None => {
+                    classes.push((outcomes, v as u32));
+                    classes.len() - 1
+                }
+            };
+        }
+        let n = self.tests.len();
+        let mut entries = Box::new([entry; 256]);
+        if n.saturating_mul(classes.len() + 1) > MAX_REFINED {
+            let mut facts = Vec::new();
+            for (v, e) in entries.iter_mut().enumerate() {
+                facts.clear();
+                facts.push((field, Known::In(v as u32, v as u32)));
+                *e = self.thread(entry, &mut facts);
+            }
+            return entries;
+        }
+        let mut class_entry = Vec::with_capacity(classes.len());
+        for (_, value) in &classes {
+            let base = self.tests.len() as u32;
+            // Where a branch to test `to` of the original leads in this
+            // copy: past the tests on the field, whose outcome is known.
+            let resolve = |tests: &[Test], mut to: u32| -> u32 {
+                while to < LEAF && tests[to as usize].field == field {
+                    let t = &tests[to as usize];
+                    to = if value.wrapping_sub(t.lo) <= t.span {
+                        t.inside
+                    } else {
+                        t.outside
+                    };
+                }
+                if to < LEAF { base + to } else { to }
+            };
+            for i in 0..n {
+                let mut t = self.tests[i];
+                t.inside = resolve(&self.tests[..n], t.inside);
+                t.outside = resolve(&self.tests[..n], t.outside);
+                // In a copy the field is there (the dispatch read it).
+                t.missing = resolve(&self.tests[..n], t.missing);
+                self.tests.push(t);
+            }
+            class_entry.push(resolve(&self.tests[..n], entry));
+        }
+        for (v, e) in entries.iter_mut().enumerate() {
+            *e = class_entry[class_of[v]];
+        }
+        entries
     }
 
     /// Threads every branch again, now with what holds on every path to
@@ -481,15 +575,9 @@ impl RuleSet {
             }
             index
         });
-        let dispatch = match program.tests.get(entry as usize) {
-            Some(test) if index.is_none() && test.field.len == 1 => {
-                let field = test.field;
-                let mut entries = Box::new([DROP; 256]);
-                for (value, e) in entries.iter_mut().enumerate() {
-                    facts.clear();
-                    facts.push((field, Known::In(value as u32, value as u32)));
-                    *e = program.thread(entry, &mut facts);
-                }
+        let dispatch = match dispatch_field(&program) {
+            Some(field) if index.is_none() => {
+                let entries = program.specialize(field, entry);
                 facts.clear();
                 facts.push((field, Known::Missing));
                 let missing = program.thread(entry, &mut facts);
@@ -572,8 +660,56 @@ impl RuleSet {
             ));
         }
         s.push('\n');
+        let target = |to: u32| match to {
+            DROP => "drop".to_string(),
+            t if t >= LEAF => format!("[{}]", t & !LEAF),
+            t => format!("step {t}"),
+        };
+        let mut entries = vec![("entry".to_string(), self.entry)];
+        if let Some(d) = &self.dispatch {
+            let f = d.field;
+            for (v, &e) in d.entries.iter().enumerate() {
+                if e != self.entry {
+                    entries.push((format!("{:?}[{}:{}]={v}", f.base, f.offset, f.len), e));
+                }
+            }
+        }
+        if self.index.is_none() {
+            for (what, e) in entries {
+                s.push_str(&format!("{what} -> {}\n", target(e)));
+            }
+            for (i, t) in self.program.tests.iter().enumerate().rev() {
+                let f = t.field;
+                s.push_str(&format!(
+                    "{i:3}  {:?}[{}:{}]&{:#x}>>{} in [{}, {}]  yes->{}  no->{}  short->{}\n",
+                    f.base,
+                    f.offset,
+                    f.len,
+                    f.mask,
+                    f.shift,
+                    t.lo,
+                    t.hi(),
+                    target(t.inside),
+                    target(t.outside),
+                    target(t.missing)
+                ));
+            }
+        }
         s
     }
+}
+
+/// The one-byte field tested most often (the IP protocol, usually), to
+/// dispatch on.
+fn dispatch_field(program: &Program) -> Option<Field> {
+    let mut counts: Vec<(Field, usize)> = Vec::new();
+    for t in program.tests.iter().filter(|t| t.field.len == 1) {
+        match counts.iter_mut().find(|(f, _)| *f == t.field) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((t.field, 1)),
+        }
+    }
+    counts.into_iter().max_by_key(|&(_, n)| n).map(|(f, _)| f)
 }
 
 /// The field most rules require to equal a constant, if at least four do
