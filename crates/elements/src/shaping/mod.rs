@@ -50,9 +50,12 @@ fn set_tos(packet: &mut Packet, mask: u8, value: u8) -> bool {
     else {
         return false;
     };
+    // Computed before writing: reading back a byte just stored, as part of
+    // a wider load, stalls.
+    let tos = (h[1] & !mask) | (value & mask);
     let old = u16::from_be_bytes([h[0], h[1]]);
-    h[1] = (h[1] & !mask) | (value & mask);
-    let new = u16::from_be_bytes([h[0], h[1]]);
+    let new = u16::from_be_bytes([h[0], tos]);
+    h[1] = tos;
     let sum = u16::from_be_bytes([h[10], h[11]]);
     h[10..12].copy_from_slice(&packet::checksum::update_u16(sum, old, new).to_be_bytes());
     true

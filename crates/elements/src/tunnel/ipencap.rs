@@ -75,6 +75,11 @@ pub(crate) fn protocol(text: &str) -> Result<u8, ConfigError> {
 
 struct IPEncap {
     header: [u8; 20],
+    /// The one's-complement sum of `header` without its length, ID,
+    /// checksum and destination: the checksum is finished from this and
+    /// the per-packet words, never read back from the packet (a read of
+    /// bytes just written in pieces stalls the store buffer).
+    fixed_sum: u16,
     use_dst_anno: bool,
     id: u16,
 }
@@ -127,8 +132,11 @@ fn make(args: &mut Args, _cx: &BuildContext) -> Result<Box<dyn Element>, ConfigE
     header[9] = proto;
     header[12..16].copy_from_slice(&src.octets());
     header[16..20].copy_from_slice(&dst.octets());
+    let mut fixed = header;
+    fixed[16..20].fill(0);
     Ok(Simple::boxed(IPEncap {
         header,
+        fixed_sum: packet::checksum::sum(&fixed),
         use_dst_anno,
         id: 0,
     }))
@@ -151,13 +159,19 @@ impl SimpleAction for IPEncap {
             return Verdict::Drop(DropReason(0));
         }
         let total = packet.len() as u16;
+        let c = packet::checksum::finish(&[
+            self.fixed_sum,
+            total,
+            self.id,
+            u16::from_be_bytes([dst[0], dst[1]]),
+            u16::from_be_bytes([dst[2], dst[3]]),
+        ]);
         let h = &mut packet.data_prefix_mut(20)[..20];
         h.copy_from_slice(&self.header);
         h[2..4].copy_from_slice(&total.to_be_bytes());
         h[4..6].copy_from_slice(&self.id.to_be_bytes());
-        h[16..20].copy_from_slice(&dst);
-        let c = packet::checksum::checksum(h);
         h[10..12].copy_from_slice(&c.to_be_bytes());
+        h[16..20].copy_from_slice(&dst);
         self.id = self.id.wrapping_add(1);
         packet.set_network_header(0, 20);
         packet.anno_mut().set_dst_ip(Ipv4Addr::from(dst));

@@ -104,7 +104,19 @@ impl SimpleAction for UDPIPEncap {
         h[9] = 17;
         h[12..16].copy_from_slice(&self.src.octets());
         h[16..20].copy_from_slice(&dst.octets());
-        let c = packet::checksum::checksum(h);
+        // Summed from the values, not read back from the bytes just
+        // written (a read of bytes stored in pieces stalls).
+        let (s, d) = (self.src.to_bits(), dst.to_bits());
+        let c = packet::checksum::finish(&[
+            0x4500,
+            total as u16,
+            self.id,
+            250 << 8 | 17,
+            (s >> 16) as u16,
+            s as u16,
+            (d >> 16) as u16,
+            d as u16,
+        ]);
         h[10..12].copy_from_slice(&c.to_be_bytes());
         let u = &mut data[20..28];
         u[0..2].copy_from_slice(&self.sport.to_be_bytes());
