@@ -192,6 +192,22 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // The listing commands' output piped into `head` and the like ends
+    // quietly when the reader goes away, as with other command-line tools
+    // (Rust ignores SIGPIPE, which turns the closed pipe into a panic in
+    // `println!`). Commands that run a router keep ignoring it: a control
+    // socket's client going away must not end the router.
+    let first = std::env::args().nth(1);
+    if matches!(
+        first.as_deref(),
+        Some("elements" | "doc" | "graph" | "check")
+    ) {
+        // SAFETY: restoring a signal's default disposition at start-up,
+        // before any thread exists.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     // Click spells the handler option `-h`; clap reserves `-h` for help, so
     // `-h X` (with a value) is rewritten to `-H X` before parsing.
     let args: Vec<String> = std::env::args().collect();
