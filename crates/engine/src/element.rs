@@ -491,25 +491,16 @@ impl<E: SimpleAction> Simple<E> {
     }
 }
 
-impl<E: SimpleAction> Element for Simple<E> {
-    /// Runs the action over the batch in place. While every verdict is
-    /// `Pass` nothing moves and the batch goes on whole; from the first
-    /// other verdict on, packets are sent one by one.
-    #[inline]
-    fn push(&mut self, _port: usize, batch: &mut PacketBatch, out: &mut Output) {
-        let packets = batch.as_mut_slice();
-        let mut first_other = None;
-        for (i, packet) in packets.iter_mut().enumerate() {
-            let verdict = self.action.action(packet);
-            if verdict != Verdict::Pass {
-                first_other = Some((i, verdict));
-                break;
-            }
-        }
-        let Some((at, verdict)) = first_other else {
-            out.forward(0, batch);
-            return;
-        };
+impl<E: SimpleAction> Simple<E> {
+    /// The rest of [`Element::push`] once packet `at` got `verdict`.
+    #[inline(never)]
+    fn push_mixed(
+        &mut self,
+        batch: &mut PacketBatch,
+        at: usize,
+        verdict: Verdict,
+        out: &mut Output,
+    ) {
         let mut rest = batch.drain();
         for _ in 0..at {
             if let Some(packet) = rest.next() {
@@ -522,6 +513,28 @@ impl<E: SimpleAction> Element for Simple<E> {
         for mut packet in rest {
             let verdict = self.action.action(&mut packet);
             out.apply(packet, verdict);
+        }
+    }
+}
+
+impl<E: SimpleAction> Element for Simple<E> {
+    /// Runs the action over the batch in place. While every verdict is
+    /// `Pass` nothing moves and the batch goes on whole; from the first
+    /// other verdict on, packets are sent one by one (out of line, so that
+    /// this loop is the action's only call site here and it inlines).
+    #[inline]
+    fn push(&mut self, _port: usize, batch: &mut PacketBatch, out: &mut Output) {
+        let mut first_other = None;
+        for (i, packet) in batch.as_mut_slice().iter_mut().enumerate() {
+            let verdict = self.action.action(packet);
+            if verdict != Verdict::Pass {
+                first_other = Some((i, verdict));
+                break;
+            }
+        }
+        match first_other {
+            None => out.forward(0, batch),
+            Some((at, verdict)) => self.push_mixed(batch, at, verdict, out),
         }
     }
 

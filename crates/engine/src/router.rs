@@ -553,11 +553,18 @@ impl Router {
 
     /// Dispatches everything on the work stack. Called only when this thread
     /// holds no cell, so a push never finds its target held by itself.
+    ///
+    /// An element that fills exactly one output (the usual case) hands its
+    /// batch straight to the next element, the input batch's storage taking
+    /// the output's place: the same order as pushing it on the stack and
+    /// popping it at once, without the stack or the spare batches.
     fn drain_stack(&self, w: &mut Worker) {
-        while let Some((eid, port, mut batch)) = w.stack.pop() {
+        let mut next = w.stack.pop();
+        while let Some((eid, port, mut batch)) = next.take() {
             let Lock::Held(mut guard) = self.cells[eid].lock(w.token) else {
                 // Unreachable by the calling rule above; drop rather than spin.
                 w.recycle(batch);
+                next = w.stack.pop();
                 continue;
             };
             let inner = guard.inner();
@@ -569,9 +576,31 @@ impl Router {
                 inner.unconsumed += batch.len() as u64;
                 batch.clear();
             }
-            self.collect_outputs(w, eid, inner);
-            drop(guard);
-            w.recycle(batch);
+            let info = &self.infos[eid];
+            let mut filled = inner
+                .out
+                .batches
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| !b.is_empty());
+            let only = match (filled.next(), filled.next()) {
+                (Some((p, _)), None) => Some(p),
+                _ => None,
+            };
+            match only.map(|p| (p, info.push_to.get(p).copied().flatten())) {
+                Some((out_port, Some((to, to_port)))) => {
+                    std::mem::swap(&mut batch, &mut inner.out.batches[out_port]);
+                    inner.output[out_port] += batch.len() as u64;
+                    drop(guard);
+                    next = Some((to, to_port, batch));
+                }
+                _ => {
+                    self.collect_outputs(w, eid, inner);
+                    drop(guard);
+                    w.recycle(batch);
+                    next = w.stack.pop();
+                }
+            }
         }
     }
 
