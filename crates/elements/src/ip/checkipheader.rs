@@ -321,7 +321,7 @@ fn make(args: &mut Args, cx: &BuildContext) -> Result<Box<dyn Element>, ConfigEr
 }
 
 impl SimpleAction for CheckIPHeader {
-    #[inline]
+    #[inline(always)]
     fn action(&mut self, packet: &mut Packet) -> Verdict {
         let valid = match self.check(packet.data()) {
             Ok(v) => v,
