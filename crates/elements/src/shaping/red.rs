@@ -408,8 +408,26 @@ impl Element for Red {
 
     fn push(&mut self, _port: usize, batch: &mut PacketBatch, out: &mut Output) {
         // Packets passed earlier in the batch are on their way to the queue.
+        // The decisions do not read the packets, so they are made first and
+        // the batch goes on whole unless one is dropped or marked.
         let mut passed = 0;
-        for p in batch.drain() {
+        let first_reject = (0..batch.len()).find(|_| {
+            let reject = self.should_drop(passed);
+            passed += u64::from(!reject);
+            reject
+        });
+        let Some(at) = first_reject else {
+            out.forward(0, batch);
+            return;
+        };
+        let mut rest = batch.drain();
+        for p in rest.by_ref().take(at) {
+            out.emit(0, p);
+        }
+        if let Some(p) = rest.next() {
+            self.reject(p, out);
+        }
+        for p in rest {
             if self.should_drop(passed) {
                 self.reject(p, out);
             } else {
