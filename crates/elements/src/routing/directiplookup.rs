@@ -22,9 +22,10 @@
 //! ## Handlers
 //! - `table` (read): the routes, one a line: `ADDR/LEN`, gateway (or
 //!   `-`), output, tab separated and in the order Click lists them.
-//! - `lookup` (read/write): Click reads it with an address as parameter
-//!   and answers `OUT` or `OUT GW` (`-1` when no route matches); here
-//!   write the address, then read the answer.
+//! - `lookup` (read with an address, as in Click: `READ rt.lookup
+//!   10.0.0.1` on a control socket, `read rt.lookup 10.0.0.1` in a
+//!   Script): answers `OUT` or `OUT GW` (`-1` when no route matches).
+//!   Writing an address, then reading without one, also works.
 //! - `add` (write): adds a route (`ADDR/MASK [GW] OUT`); fails if one
 //!   for that prefix exists.
 //! - `set` (write): adds a route, replacing one for the same prefix.
@@ -39,7 +40,6 @@
 //!   lookup table, plus 16 MB of prefix lengths read only by updates);
 //!   it holds at most 32,767 distinct next hops and 32,768 groups of
 //!   longer-than-/24 prefixes.
-//! - `lookup` is written then read (Click reads it with a parameter).
 //!
 //! ## Example
 //! ```text

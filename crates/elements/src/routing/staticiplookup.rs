@@ -22,16 +22,16 @@
 //! ## Handlers
 //! - `table` (read): the routes, one a line: `ADDR/LEN`, gateway (or
 //!   `-`), output, tab separated and in the order Click lists them.
-//! - `lookup` (read/write): Click reads it with an address as parameter
-//!   and answers `OUT` or `OUT GW` (`-1` when no route matches); here
-//!   write the address, then read the answer.
+//! - `lookup` (read with an address, as in Click: `READ rt.lookup
+//!   10.0.0.1` on a control socket, `read rt.lookup 10.0.0.1` in a
+//!   Script): answers `OUT` or `OUT GW` (`-1` when no route matches).
+//!   Writing an address, then reading without one, also works.
 //!
 //! Routes cannot change while the router runs.
 //!
 //! ## Differences from Click
 //! - Click searches its route list linearly; here the lookup reads a
 //!   DIR-16-8-8 multibit trie.
-//! - `lookup` is written then read (Click reads it with a parameter).
 //!
 //! ## Example
 //! ```text

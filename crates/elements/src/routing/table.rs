@@ -548,7 +548,7 @@ pub const LINEAR_HANDLERS: &[HandlerSpec] = &[
     HandlerSpec::read("table", "the routes: ADDR/LEN, gateway, output"),
     HandlerSpec::read_write(
         "lookup",
-        "write an address; reading then gives its output and gateway",
+        "read with an address (`READ rt.lookup 10.0.0.1`): its output and gateway; or write an address, then read",
     ),
     HandlerSpec::write("add", "add a route: ADDR/MASK [GW] OUT"),
     HandlerSpec::write("set", "add or replace a route"),
@@ -564,7 +564,7 @@ pub const DYNAMIC_HANDLERS: &[HandlerSpec] = &[
     HandlerSpec::read("table", "the routes: ADDR/LEN, gateway, output"),
     HandlerSpec::read_write(
         "lookup",
-        "write an address; reading then gives its output and gateway",
+        "read with an address (`READ rt.lookup 10.0.0.1`): its output and gateway; or write an address, then read",
     ),
     HandlerSpec::write("add", "add a route: ADDR/MASK [GW] OUT"),
     HandlerSpec::write("set", "add or replace a route"),
@@ -580,7 +580,7 @@ pub const STATIC_HANDLERS: &[HandlerSpec] = &[
     HandlerSpec::read("table", "the routes: ADDR/LEN, gateway, output"),
     HandlerSpec::read_write(
         "lookup",
-        "write an address; reading then gives its output and gateway",
+        "read with an address (`READ rt.lookup 10.0.0.1`): its output and gateway; or write an address, then read",
     ),
 ];
 
@@ -774,6 +774,22 @@ impl<C: Cell> Element for RouteLookup<C> {
         }
     }
 
+    /// `lookup` takes the address as a parameter, as in Click.
+    fn read_handler_with(
+        &mut self,
+        name: &str,
+        param: &str,
+        _handlers: &dyn engine::HandlerAccess,
+    ) -> Result<String, HandlerError> {
+        match (name, param.trim()) {
+            (_, "") => self.read_handler(name),
+            ("lookup", address) => self.table.lookup_text(address),
+            _ => Err(HandlerError::BadValue(format!(
+                "handler '{name}' takes no parameters"
+            ))),
+        }
+    }
+
     fn write_handler(&mut self, name: &str, value: &str) -> Result<(), HandlerError> {
         if name == "lookup" {
             self.last_lookup = self.table.lookup_text(value)?;
@@ -814,6 +830,24 @@ mod tests {
         let e = make(&mut args, &BuildContext::standalone("rt", 1, 3), kind).unwrap();
         args.complete().unwrap();
         e
+    }
+
+    #[test]
+    fn lookup_reads_with_an_address_as_in_click() {
+        let reg = crate::registry();
+        let r = engine::Router::from_text(
+            "t",
+            "rt :: RadixIPLookup(0.0.0.0/0 10.0.0.254 0, 10.1.0.0/16 1); Idle -> rt; rt[0] -> Discard; rt[1] -> Discard;",
+            &reg,
+        )
+        .unwrap();
+        assert_eq!(r.read_handler_with("rt.lookup", "10.1.2.3").unwrap(), "1");
+        assert_eq!(
+            r.read_handler_with("rt.lookup", "8.8.8.8").unwrap(),
+            "0 10.0.0.254"
+        );
+        assert!(r.read_handler_with("rt.lookup", "bogus").is_err());
+        assert!(r.read_handler_with("rt.table", "x").is_err());
     }
 
     #[test]
