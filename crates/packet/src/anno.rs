@@ -36,8 +36,9 @@ pub mod offset {
     pub const EXTRA_PACKETS: usize = 24;
     /// Extra length, 4 bytes.
     pub const EXTRA_LENGTH: usize = 28;
-    /// Sequence number, 4 bytes.
-    pub const SEQUENCE_NUMBER: usize = 32;
+    /// Sequence number, 4 bytes (bytes 36-39, as in Click; 32-35 hold
+    /// Click's first-timestamp and IPsec annotations).
+    pub const SEQUENCE_NUMBER: usize = 36;
 }
 
 /// Looks up a Click annotation name (`PAINT`, `DST_IP`, …) and returns its

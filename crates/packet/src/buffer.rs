@@ -387,6 +387,8 @@ impl Packet {
 
     /// A copy of this packet, data and annotations, in a new buffer (Click's
     /// `clone` followed by `uniqueify`; every packet owns its bytes here).
+    /// The headroom is copied too, as Click copies the whole buffer: a
+    /// header stripped before the copy comes back with `Unstrip`.
     pub fn duplicate(&self) -> Packet {
         let mut copy = Packet::new();
         let src = self.buf();
@@ -394,8 +396,8 @@ impl Packet {
         dst.head = src.head;
         dst.tail = src.tail;
         dst.anno = src.anno;
-        let (h, t) = (src.head as usize, src.tail as usize);
-        dst.bytes[h..t].copy_from_slice(&src.bytes[h..t]);
+        let t = src.tail as usize;
+        dst.bytes[..t].copy_from_slice(&src.bytes[..t]);
         copy
     }
 
@@ -636,6 +638,16 @@ pub fn prewarm(buffers: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duplicate_keeps_the_headroom_bytes() {
+        let mut p = Packet::from_slice(&[1, 2, 3, 4, 5, 6]).unwrap();
+        p.pull(2).unwrap();
+        let mut copy = p.duplicate();
+        assert_eq!(copy.data(), &[3, 4, 5, 6]);
+        copy.push(2).unwrap();
+        assert_eq!(copy.data(), &[1, 2, 3, 4, 5, 6]);
+    }
 
     #[test]
     fn push_pull_put_take() {
