@@ -131,6 +131,11 @@ impl Element for Queue {
         if self.reset_drops > 0 {
             out.count_drops(RESET, std::mem::take(&mut self.reset_drops));
         }
+        if batch.len() <= self.capacity.saturating_sub(self.packets.len()) {
+            // Room for the whole batch (the usual case): one reservation and
+            // a straight copy.
+            self.packets.extend(batch.drain());
+        }
         for packet in batch.drain() {
             if self.packets.len() < self.capacity {
                 self.packets.push_back(packet);
