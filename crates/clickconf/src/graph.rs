@@ -429,10 +429,11 @@ mod to_click_tests {
     fn run_tool(tool: &Path, args: &[&str], text: &str) -> std::process::Output {
         let dir = std::env::temp_dir().join(format!("clickconf-to-click-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join(format!(
-            "{:x}.click",
-            text.len() * 31 + text.bytes().map(usize::from).sum::<usize>()
-        ));
+        // One file per call: tests run in parallel, and two of them may
+        // hand Click the same text.
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let file = dir.join(format!("{call}.click"));
         std::fs::write(&file, text).unwrap();
         // Relative file names in configurations are the repository's.
         let out = std::process::Command::new(tool)

@@ -113,6 +113,13 @@ impl PacketBatch {
         Packet::alloc_into(n, &mut self.packets);
     }
 
+    /// [`PacketBatch::alloc`], calling `fill` on each new packet as it is
+    /// made (see [`Packet::alloc_into_with`]).
+    #[inline]
+    pub fn alloc_with(&mut self, n: usize, fill: impl FnMut(&mut Packet)) {
+        Packet::alloc_into_with(n, &mut self.packets, fill);
+    }
+
     /// Splits off the packets from `at` on into `rest` (appended).
     pub fn split_off_into(&mut self, at: usize, rest: &mut PacketBatch) {
         if at < self.packets.len() {

@@ -198,25 +198,24 @@ impl InfiniteSource {
         } else {
             packet::Timestamp(0)
         };
-        let start = batch.len();
-        batch.alloc(n);
-        for p in &mut batch.as_mut_slice()[start..] {
-            if let Some(state) = self.random.as_mut() {
-                for chunk in self.data.chunks_mut(8) {
+        let (random, data, tag) = (&mut self.random, &mut self.data, self.tag);
+        batch.alloc_with(n, |p| {
+            if let Some(state) = random.as_mut() {
+                for chunk in data.chunks_mut(8) {
                     *state ^= *state << 13;
                     *state ^= *state >> 7;
                     *state ^= *state << 17;
                     chunk.copy_from_slice(&state.to_le_bytes()[..chunk.len()]);
                 }
-                let _ = p.reset_with(&self.data);
+                let _ = p.reset_with(data);
             } else {
                 // A recycled buffer that this source filled gets back only
                 // the bytes written since (see `Packet::refill`). Lengths
                 // were checked against MAX_PACKET_LEN when configured.
-                let _ = p.refill(self.tag, &self.data);
+                let _ = p.refill(tag, data);
             }
             p.anno_mut().timestamp = stamp;
-        }
+        });
         self.count += n as u64;
     }
 }

@@ -551,6 +551,24 @@ impl Element for FastFlows {
         if self.first_ns.is_none() {
             self.first_ns = Some(self.clock.monotonic_ns());
         }
+        if let Proto::Udp { .. } = self.proto {
+            // Every packet is made: each is filled as its buffer is taken.
+            into.alloc_with(n as usize, |p| {
+                let t = self.next_flow();
+                self.fill(p, t);
+                self.count += 1;
+                if self.interval > 0 && self.count.is_multiple_of(u64::from(self.interval)) {
+                    self.step_ports();
+                }
+            });
+            if let Some(next) = self.next_ns.as_mut() {
+                *next += n * self.interval_ns;
+            }
+            if self.last_ns.is_none() && self.limit_reached() {
+                self.last_ns = Some(self.clock.monotonic_ns());
+            }
+            return;
+        }
         let start = into.len();
         into.alloc(n as usize);
         let mut made = 0;
