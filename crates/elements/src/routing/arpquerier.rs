@@ -424,9 +424,19 @@ impl ARPQuerier {
 
     /// Prepends the Ethernet header and sends the packet.
     fn send(&self, mut p: Packet, dst: [u8; 6], out: &mut Output) {
-        if p.push(14).is_err() {
+        if self.encapsulate(&mut p, dst) {
+            out.emit(0, p);
+        } else {
             out.drop(p, NO_HEADROOM);
-            return;
+        }
+    }
+
+    /// Prepends an IPv4 Ethernet header to `dst`; false, changing nothing,
+    /// when the packet has no headroom for it.
+    #[inline]
+    fn encapsulate(&self, p: &mut Packet, dst: [u8; 6]) -> bool {
+        if p.push(14).is_err() {
+            return false;
         }
         let h = p.data_prefix_mut(14);
         h[0..6].copy_from_slice(&dst);
@@ -434,7 +444,7 @@ impl ARPQuerier {
         h[12..14].copy_from_slice(&[0x08, 0x00]);
         let at = p.data_offset();
         p.anno_mut().set_mac_header(Some(at));
-        out.emit(0, p);
+        true
     }
 
     /// The usual case, done for the whole batch: when every packet goes to
@@ -470,19 +480,11 @@ impl ARPQuerier {
             return false;
         }
         for p in batch.iter_mut() {
-            // Both hold: checked above, and nothing changed since.
-            let Some(dst) = known(u32::from(p.anno().dst_ip())) else {
-                continue;
-            };
-            if p.push(14).is_err() {
-                continue;
+            // Both hold (neighbour known, headroom there): checked above,
+            // and nothing changed since.
+            if let Some(dst) = known(u32::from(p.anno().dst_ip())) {
+                self.encapsulate(p, dst);
             }
-            let h = p.data_prefix_mut(14);
-            h[0..6].copy_from_slice(&dst);
-            h[6..12].copy_from_slice(&self.eth);
-            h[12..14].copy_from_slice(&[0x08, 0x00]);
-            let at = p.data_offset();
-            p.anno_mut().set_mac_header(Some(at));
         }
         true
     }

@@ -457,6 +457,11 @@ impl Program {
     }
 }
 
+/// Where a field is, as the `program` handler prints it: `Ip[9:1]`.
+fn place(f: &Field) -> String {
+    format!("{:?}[{}:{}]", f.base, f.offset, f.len)
+}
+
 /// A multiplicative hash for the index's 32-bit keys: field values from
 /// packets, looked up once per packet, where SipHash would cost more than
 /// the rule it finds. A packet chosen to collide only slows its own
@@ -651,10 +656,8 @@ impl RuleSet {
         if let Some(index) = &self.index {
             let k = index.key;
             s.push_str(&format!(
-                "; indexed on {:?}[{}:{}] ({} values, {} unindexed rules)",
-                k.base,
-                k.offset,
-                k.len,
+                "; indexed on {} ({} values, {} unindexed rules)",
+                place(&k),
                 index.values(),
                 index.unkeyed
             ));
@@ -670,7 +673,7 @@ impl RuleSet {
             let f = d.field;
             for (v, &e) in d.entries.iter().enumerate() {
                 if e != self.entry {
-                    entries.push((format!("{:?}[{}:{}]={v}", f.base, f.offset, f.len), e));
+                    entries.push((format!("{}={v}", place(&f)), e));
                 }
             }
         }
@@ -681,10 +684,8 @@ impl RuleSet {
             for (i, t) in self.program.tests.iter().enumerate().rev() {
                 let f = t.field;
                 s.push_str(&format!(
-                    "{i:3}  {:?}[{}:{}]&{:#x}>>{} in [{}, {}]  yes->{}  no->{}  short->{}\n",
-                    f.base,
-                    f.offset,
-                    f.len,
+                    "{i:3}  {}&{:#x}>>{} in [{}, {}]  yes->{}  no->{}  short->{}\n",
+                    place(&f),
                     f.mask,
                     f.shift,
                     t.lo,
