@@ -85,24 +85,31 @@ impl Test {
             }
             _ => (0, 0, 0),
         };
-        // The values for which the comparison holds: [lo, hi], or all but
-        // [lo, hi] when `holds_inside` is false. Values never exceed `max`.
-        let (lo, hi, holds_inside) = match op {
-            Op::Eq => (value, value, true),
-            Op::Ne => (value, value, false),
-            Op::Lt => (0, value.wrapping_sub(1), value > 0),
-            Op::Le => (0, value, true),
-            Op::Ge => (value, max, true),
-            Op::Gt => (value.saturating_add(1), max, value < u32::MAX),
+        // The values for which the comparison holds: a range [lo, hi]
+        // (`None` when empty), or for `!=` all values but one. Values never
+        // exceed `max`.
+        let range = |lo: Option<u32>, hi: u32| {
+            lo.filter(|&lo| lo <= hi.min(max))
+                .map(|lo| (lo, hi.min(max)))
         };
-        let (inside, outside) = if holds_inside { (yes, no) } else { (no, yes) };
-        let (lo, hi, inside, outside) = if lo > hi || lo > max || !holds_inside && value > max {
-            // Never inside (x < 0, x > max, x == a value above max): a
-            // range every value is in, leading where "outside" would.
-            let never = if holds_inside { outside } else { inside };
-            (0, max, never, never)
-        } else {
-            (lo, hi.min(max), inside, outside)
+        let (holds, negated) = match op {
+            Op::Eq => (range(Some(value), value), false),
+            Op::Ne => (range(Some(value), value), true),
+            Op::Lt => (
+                range(Some(0), value.wrapping_sub(1)).filter(|_| value > 0),
+                false,
+            ),
+            Op::Le => (range(Some(0), value), false),
+            Op::Ge => (range(Some(value), max), false),
+            Op::Gt => (range(value.checked_add(1), max), false),
+        };
+        let (lo, hi, inside, outside) = match (holds, negated) {
+            (Some((lo, hi)), false) => (lo, hi, yes, no),
+            (Some((lo, hi)), true) => (lo, hi, no, yes),
+            // Never holds (`< 0`, `> max`, `== v` above max), or always
+            // (`!= v` above max): a range every value is in, leading there.
+            (None, false) => (0, max, no, no),
+            (None, true) => (0, max, yes, yes),
         };
         Test {
             field,

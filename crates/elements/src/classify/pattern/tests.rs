@@ -224,6 +224,12 @@ mod compiled_agrees_with_the_rules {
         "ip[9] != 6",
         "ip hl > 5",
         "ip len < 40",
+        // Edges: comparisons that never or always hold.
+        "ip ttl < 0",
+        "ip ttl >= 0",
+        "ip[12:4] > 4294967295",
+        "ip[12:4] != 4294967295",
+        "ip[12:4] = 4294967295",
         "true",
         "false",
     ];
