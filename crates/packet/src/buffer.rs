@@ -445,6 +445,14 @@ impl Packet {
         self.buffer_range_mut(at, at.saturating_add(n))
     }
 
+    /// The length of the IPv4 header at the network header (its IHL × 4),
+    /// if a network header is marked and has a first byte.
+    #[inline]
+    pub fn ip_header_len(&self) -> Option<usize> {
+        let first = *self.network_header()?.first()?;
+        Some(usize::from(first & 0x0f) * 4)
+    }
+
     /// The transport header and everything after it, if marked.
     #[inline]
     pub fn transport_header(&self) -> Option<&[u8]> {

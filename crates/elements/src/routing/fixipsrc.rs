@@ -60,9 +60,7 @@ impl SimpleAction for FixIPSrc {
             return Verdict::Pass;
         }
         packet.anno_mut().set(FIX_IP_SRC, &[0]);
-        let header_len = packet
-            .network_header()
-            .map_or(0, |h| h.first().map_or(0, |b| usize::from(b & 0x0f) * 4));
+        let header_len = packet.ip_header_len().unwrap_or(0);
         if let Some(h) = packet.network_header_prefix_mut(header_len)
             && let Ok(mut ip) = Ipv4Packet::new_checked_header(h)
         {

@@ -187,10 +187,8 @@ impl IPGWOptions {
 impl SimpleAction for IPGWOptions {
     fn action(&mut self, packet: &mut Packet) -> Verdict {
         // Most packets have no options: look before asking to write.
-        let header_len = match packet.network_header() {
-            Some(h) if h.len() >= 20 && usize::from(h[0] & 0x0f) * 4 <= h.len() => {
-                usize::from(h[0] & 0x0f) * 4
-            }
+        let header_len = match (packet.ip_header_len(), packet.network_header()) {
+            (Some(hl), Some(h)) if h.len() >= 20 && hl <= h.len() => hl,
             _ => return Verdict::Pass,
         };
         if header_len <= 20 {
@@ -200,10 +198,9 @@ impl SimpleAction for IPGWOptions {
             Some(h) => {
                 let r = self.process(h);
                 if r == Ok(true) {
-                    let hl = usize::from(h[0] & 0x0f) * 4;
                     h[10] = 0;
                     h[11] = 0;
-                    let c = packet::checksum::checksum(&h[..hl]);
+                    let c = packet::checksum::checksum(&h[..header_len]);
                     h[10..12].copy_from_slice(&c.to_be_bytes());
                 }
                 r

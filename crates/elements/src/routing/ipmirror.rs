@@ -58,9 +58,7 @@ impl SimpleAction for IPMirror {
         let mut new_dst = None;
         // The addresses, and the ports, sequence and ack numbers after
         // the header.
-        let header_len = packet
-            .network_header()
-            .map_or(0, |h| h.first().map_or(0, |b| usize::from(b & 0x0f) * 4));
+        let header_len = packet.ip_header_len().unwrap_or(0);
         if let Some(h) = packet.network_header_prefix_mut(header_len.max(20) + 12)
             && h.len() >= 20
         {

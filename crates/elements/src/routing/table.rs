@@ -730,31 +730,42 @@ impl<C: Cell> RouteLookup<C> {
 
 impl<C: Cell> Element for RouteLookup<C> {
     fn push(&mut self, _port: usize, batch: &mut PacketBatch, out: &mut Output) {
-        // Packets of a batch mostly take one route: then the batch goes on
-        // whole, annotated in place.
         let dst = |p: &packet::Packet| u32::from(p.anno().dst_ip());
-        if let Some(first) = batch.as_slice().first() {
-            let hop = self.table.lookup(dst(first));
-            let mut last = dst(first);
-            let uniform = hop.port >= 0
-                && batch.as_slice()[1..].iter().all(|p| {
+        let Some(first) = batch.as_slice().first() else {
+            return;
+        };
+        // Packets of a batch mostly take one route: the leading run that
+        // does is annotated in place, and goes on whole if it is the batch.
+        let hop = self.table.lookup(dst(first));
+        let mut last = dst(first);
+        let run = if hop.port < 0 {
+            0
+        } else {
+            1 + batch.as_slice()[1..]
+                .iter()
+                .take_while(|p| {
                     let d = dst(p);
                     let same = d == last || self.table.lookup(d) == hop;
                     last = d;
                     same
-                });
-            if uniform {
-                if hop.gw != 0 {
-                    for p in batch.iter_mut() {
-                        p.anno_mut().set_dst_ip(Ipv4Addr::from(hop.gw));
-                    }
-                }
-                out.forward(hop.port as usize, batch);
-                return;
+                })
+                .count()
+        };
+        if hop.gw != 0 {
+            for p in &mut batch.as_mut_slice()[..run] {
+                p.anno_mut().set_dst_ip(Ipv4Addr::from(hop.gw));
             }
         }
-        for mut packet in batch.drain() {
-            let hop = self.table.lookup(u32::from(packet.anno().dst_ip()));
+        if run == batch.len() {
+            out.forward(hop.port as usize, batch);
+            return;
+        }
+        let mut packets = batch.drain();
+        for packet in packets.by_ref().take(run) {
+            out.emit(hop.port as usize, packet);
+        }
+        for mut packet in packets {
+            let hop = self.table.lookup(dst(&packet));
             if hop.port < 0 {
                 out.drop(packet, NO_ROUTE);
                 continue;

@@ -506,6 +506,14 @@ impl FastFlows {
         p.anno_mut().set_dst_ip(self.dst.1);
     }
 
+    /// Counts a packet made; every INTERVAL packets, the ports step on.
+    fn counted(&mut self) {
+        self.count += 1;
+        if self.interval > 0 && self.count.is_multiple_of(u64::from(self.interval)) {
+            self.step_ports();
+        }
+    }
+
     /// FastUDPSource's INTERVAL: both ports up by one.
     fn step_ports(&mut self) {
         if let Some((sport, dport)) = self.fixed_ports {
@@ -551,48 +559,37 @@ impl Element for FastFlows {
         if self.first_ns.is_none() {
             self.first_ns = Some(self.clock.monotonic_ns());
         }
-        if let Proto::Udp { .. } = self.proto {
-            // Every packet is made: each is filled as its buffer is taken.
-            into.alloc_with(n as usize, |p| {
-                let t = self.next_flow();
-                self.fill(p, t);
-                self.count += 1;
-                if self.interval > 0 && self.count.is_multiple_of(u64::from(self.interval)) {
-                    self.step_ports();
+        let made = match self.proto {
+            Proto::Udp { .. } => {
+                // Every packet is made: each is filled as its buffer is taken.
+                into.alloc_with(n as usize, |p| {
+                    let t = self.next_flow();
+                    self.fill(p, t);
+                    self.counted();
+                });
+                n as usize
+            }
+            Proto::Tcp => {
+                let start = into.len();
+                into.alloc(n as usize);
+                let mut made = 0;
+                for k in start..into.len() {
+                    let Some(t) = self.next_tcp() else {
+                        break;
+                    };
+                    if let Some(p) = into.as_mut_slice().get_mut(k) {
+                        self.fill(p, t);
+                    }
+                    made += 1;
+                    self.counted();
                 }
-            });
-            if let Some(next) = self.next_ns.as_mut() {
-                *next += n * self.interval_ns;
+                // Buffers taken for FINs that were not needed go back.
+                while into.len() > start + made {
+                    into.pop();
+                }
+                made
             }
-            if self.last_ns.is_none() && self.limit_reached() {
-                self.last_ns = Some(self.clock.monotonic_ns());
-            }
-            return;
-        }
-        let start = into.len();
-        into.alloc(n as usize);
-        let mut made = 0;
-        for k in start..into.len() {
-            let t = match self.proto {
-                Proto::Tcp => match self.next_tcp() {
-                    Some(t) => t,
-                    None => break,
-                },
-                Proto::Udp { .. } => self.next_flow(),
-            };
-            if let Some(p) = into.as_mut_slice().get_mut(k) {
-                self.fill(p, t);
-            }
-            made += 1;
-            self.count += 1;
-            if self.interval > 0 && self.count.is_multiple_of(u64::from(self.interval)) {
-                self.step_ports();
-            }
-        }
-        // TCP: buffers taken for FINs that were not needed go back.
-        while into.len() > start + made {
-            into.pop();
-        }
+        };
         if let Some(next) = self.next_ns.as_mut() {
             *next += made as u64 * self.interval_ns;
         }

@@ -18,7 +18,6 @@
 //!   `dst port N` rules then cost about as much as ten.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::{Expr, Field, Headers, Op};
 
@@ -126,6 +125,30 @@ impl Test {
 
     fn hi(&self) -> u32 {
         self.lo + self.span
+    }
+
+    /// Whether a value of the field is in the range.
+    fn contains(&self, value: u32) -> bool {
+        value.wrapping_sub(self.lo) <= self.span
+    }
+
+    /// Each outcome, with what it says of the field, and its branch.
+    fn branches(&self) -> [(Known, u32); 3] {
+        let (lo, hi) = (self.lo, self.hi());
+        [
+            (Known::In(lo, hi), self.inside),
+            (Known::Out(lo, hi), self.outside),
+            (Known::Missing, self.missing),
+        ]
+    }
+
+    /// Sets the branch taken on `outcome`.
+    fn set_branch(&mut self, outcome: Known, to: u32) {
+        match outcome {
+            Known::In(..) => self.inside = to,
+            Known::Out(..) => self.outside = to,
+            Known::Missing => self.missing = to,
+        }
     }
 
     /// Where a packet goes from here, and what that says of it, when
@@ -265,21 +288,11 @@ impl Program {
         let mut facts = Vec::new();
         for i in 0..self.tests.len() {
             let test = self.tests[i];
-            let (lo, hi) = (test.lo, test.hi());
-            for (known, branch) in [
-                (Known::In(lo, hi), test.inside),
-                (Known::Out(lo, hi), test.outside),
-                (Known::Missing, test.missing),
-            ] {
+            for (outcome, branch) in test.branches() {
                 facts.clear();
-                facts.push((test.field, known));
+                facts.push((test.field, outcome));
                 let to = self.thread(branch, &mut facts);
-                let t = &mut self.tests[i];
-                match known {
-                    Known::In(..) => t.inside = to,
-                    Known::Out(..) => t.outside = to,
-                    Known::Missing => t.missing = to,
-                }
+                self.tests[i].set_branch(outcome, to);
             }
         }
     }
@@ -300,10 +313,7 @@ impl Program {
         for (v, class) in class_of.iter_mut().enumerate() {
             let outcomes: Vec<bool> = on_field
                 .iter()
-                .map(|&i| {
-                    let t = &self.tests[i];
-                    (v as u32).wrapping_sub(t.lo) <= t.span
-                })
+                .map(|&i| self.tests[i].contains(v as u32))
                 .collect();
             *class = match classes.iter().position(|(o, _)| *o == outcomes) {
                 Some(c) => c,
@@ -332,7 +342,7 @@ impl Program {
             let resolve = |tests: &[Test], mut to: u32| -> u32 {
                 while to < LEAF && tests[to as usize].field == field {
                     let t = &tests[to as usize];
-                    to = if value.wrapping_sub(t.lo) <= t.span {
+                    to = if t.contains(*value) {
                         t.inside
                     } else {
                         t.outside
@@ -384,24 +394,13 @@ impl Program {
                 continue;
             };
             let test = self.tests[i];
-            let (lo, hi) = (test.lo, test.hi());
-            for outcome in [Known::In(lo, hi), Known::Out(lo, hi), Known::Missing] {
-                let branch = match outcome {
-                    Known::In(..) => test.inside,
-                    Known::Out(..) => test.outside,
-                    Known::Missing => test.missing,
-                };
+            for (outcome, branch) in test.branches() {
                 facts.clear();
                 facts.extend_from_slice(&before);
                 facts.push((test.field, outcome));
                 let to = self.thread(branch, &mut facts);
                 merge(&mut known, to, &facts);
-                let t = &mut self.tests[i];
-                match outcome {
-                    Known::In(..) => t.inside = to,
-                    Known::Out(..) => t.outside = to,
-                    Known::Missing => t.missing = to,
-                }
+                self.tests[i].set_branch(outcome, to);
             }
         }
     }
@@ -469,28 +468,8 @@ fn place(f: &Field) -> String {
     format!("{:?}[{}:{}]", f.base, f.offset, f.len)
 }
 
-/// A multiplicative hash for the index's 32-bit keys: field values from
-/// packets, looked up once per packet, where SipHash would cost more than
-/// the rule it finds. A packet chosen to collide only slows its own
-/// lookup within one bucket list.
-#[derive(Default)]
-struct FieldHasher(u64);
-
-impl Hasher for FieldHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-    fn write_u32(&mut self, v: u32) {
-        self.0 = (u64::from(v) ^ 0x5555_5555).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 20;
-    }
-}
-
-type FieldMap<V> = HashMap<u32, V, BuildHasherDefault<FieldHasher>>;
+/// Maps keyed by a field's value, looked up once per packet.
+type FieldMap<V> = crate::util::IntMap<u32, V>;
 
 /// Program entries by key value: a direct table for 1- and 2-byte fields
 /// (ports, protocol), where one load finds the entry, else a hash map.
@@ -520,6 +499,21 @@ impl Index {
         match &self.entries {
             KeyIndex::Direct(slots) => slots.get(value as usize).copied().unwrap_or(self.other),
             KeyIndex::Hashed(map) => map.get(&value).copied().unwrap_or(self.other),
+        }
+    }
+
+    /// Each indexed value and its entry.
+    fn entries_mut(&mut self) -> Box<dyn Iterator<Item = (u32, &mut u32)> + '_> {
+        let other = self.other;
+        match &mut self.entries {
+            KeyIndex::Direct(slots) => Box::new(
+                slots
+                    .iter_mut()
+                    .enumerate()
+                    .filter(move |(_, e)| **e != other)
+                    .map(|(v, e)| (v as u32, e)),
+            ),
+            KeyIndex::Hashed(map) => Box::new(map.iter_mut().map(|(&v, e)| (v, e))),
         }
     }
 
@@ -569,21 +563,17 @@ impl RuleSet {
         program.thread_all();
         let mut facts = Vec::new();
         let entry = program.thread(entry, &mut facts);
+        // Every entry, with what is known of the packet there.
+        let mut roots = vec![(entry, None)];
         let index = index.map(|mut index| {
             let key = index.key;
-            if let KeyIndex::Direct(slots) = &mut index.entries {
-                for (value, e) in slots.iter_mut().enumerate() {
-                    facts.clear();
-                    facts.push((key, Known::In(value as u32, value as u32)));
-                    *e = program.thread(*e, &mut facts);
-                }
-            }
-            if let KeyIndex::Hashed(map) = &mut index.entries {
-                for (&value, e) in map.iter_mut() {
-                    facts.clear();
-                    facts.push((key, Known::In(value, value)));
-                    *e = program.thread(*e, &mut facts);
-                }
+            roots.push((index.other, None));
+            for (value, e) in index.entries_mut() {
+                let fact = (key, Known::In(value, value));
+                facts.clear();
+                facts.push(fact);
+                *e = program.thread(*e, &mut facts);
+                roots.push((*e, Some(fact)));
             }
             index
         });
@@ -601,23 +591,6 @@ impl RuleSet {
             }
             _ => None,
         };
-        let mut roots = vec![(entry, None)];
-        if let Some(index) = &index {
-            roots.push((index.other, None));
-            match &index.entries {
-                KeyIndex::Direct(slots) => roots.extend(
-                    slots
-                        .iter()
-                        .enumerate()
-                        .filter(|&(_, &e)| e != index.other)
-                        .map(|(v, &e)| (e, Some((index.key, Known::In(v as u32, v as u32))))),
-                ),
-                KeyIndex::Hashed(map) => roots.extend(
-                    map.iter()
-                        .map(|(&v, &e)| (e, Some((index.key, Known::In(v, v))))),
-                ),
-            }
-        }
         if let Some(d) = &dispatch {
             roots.push((d.missing, Some((d.field, Known::Missing))));
             roots.extend(
