@@ -16,6 +16,7 @@ pub mod nat;
 pub mod routing;
 pub mod shaping;
 pub mod standard;
+pub mod symbolic;
 pub mod tunnel;
 pub mod util;
 

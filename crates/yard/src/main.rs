@@ -14,6 +14,7 @@ use engine::{Registry, Router, RunOptions};
 mod bench;
 mod click;
 mod report;
+mod verify_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -109,6 +110,22 @@ enum Command {
     Click {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
+    },
+    /// Verify a network of middleboxes statically (Symnet): `DIR/*.click`
+    /// are the boxes (named by file stem), `DIR/links` the topology
+    /// (`BOX:ELEMENT:PORT -> BOX:ELEMENT:PORT` a line) and `DIR/queries`
+    /// the queries (`reach A -> B [when C]`, `tcp-connect C S`,
+    /// `inv A B: FIELDS`, `loops`). Exit 0 when every query ran, 2 on
+    /// input errors.
+    Verify {
+        /// The directory holding the network.
+        dir: PathBuf,
+        /// Run this query instead of `DIR/queries`.
+        #[arg(long)]
+        query: Option<String>,
+        /// One JSON object per query.
+        #[arg(long)]
+        json: bool,
     },
     /// Check a configuration: print every error and warning; exit 1 on errors.
     Check {
@@ -257,6 +274,9 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             time,
         } => run(&registry, &config, &handlers, threads, stats, time),
         Command::Check { config } => check(&registry, &config),
+        Command::Verify { dir, query, json } => {
+            Ok(verify_cmd::main(&registry, &dir, query.as_deref(), json))
+        }
         Command::Click { args } => Ok(click::main(&args, &registry)),
         Command::Bench {
             apps,

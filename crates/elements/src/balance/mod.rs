@@ -7,6 +7,7 @@ pub mod randomswitch;
 pub mod ratedsplitter;
 pub mod roundrobinswitch;
 pub mod strideswitch;
+pub mod symbolic;
 
 use std::sync::Arc;
 

@@ -9,6 +9,7 @@ pub mod addressinfo;
 pub mod ipclassifier;
 pub mod ipfilter;
 pub mod pattern;
+pub mod symbolic;
 
 use std::any::Any;
 

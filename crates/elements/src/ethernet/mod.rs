@@ -9,6 +9,7 @@
 pub mod etherencap;
 pub mod ethermirror;
 pub mod etherrewrite;
+pub mod symbolic;
 
 use clickconf::args::{ArgValue, EtherAddress};
 use engine::HandlerError;

@@ -10,6 +10,7 @@
 pub mod checkipheader;
 pub mod decipttl;
 pub mod markipheader;
+pub mod symbolic;
 
 /// Test helpers shared by the IP, Ethernet and classifier element tests.
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod iprewriterpatterns;
 pub mod pattern;
 pub mod rewriter;
 pub mod roundrobinipmapper;
+pub mod symbolic;
 pub mod tcprewriter;
 pub mod udprewriter;
 

@@ -85,7 +85,28 @@ fn port(word: &str) -> Option<u16> {
     word.parse::<u16>().ok().filter(|&p| p > 0)
 }
 
+/// A pattern's fields as its symbolic model needs them.
+pub(crate) struct PatternParts {
+    pub saddr: u32,
+    pub sport: u16,
+    pub daddr: u32,
+    pub dport: u16,
+    pub variation_top: u32,
+    pub napt: bool,
+}
+
 impl Pattern {
+    pub(crate) fn parts(&self) -> PatternParts {
+        PatternParts {
+            saddr: self.saddr,
+            sport: self.sport,
+            daddr: self.daddr,
+            dport: self.dport,
+            variation_top: self.variation_top,
+            napt: self.napt,
+        }
+    }
+
     /// Parses a pattern of one to four words, as Click does: `NAME` (a
     /// pattern named in `IPRewriterPatterns`, found with `named`), `SADDR
     /// DADDR`, `SADDR DADDR SPORT` (the ICMP form), or `SADDR SPORT DADDR

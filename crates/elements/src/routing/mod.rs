@@ -25,6 +25,7 @@ pub mod lpm;
 pub mod radixiplookup;
 pub mod setipaddress;
 pub mod staticiplookup;
+pub mod symbolic;
 pub mod table;
 
 use engine::ElementSpec;

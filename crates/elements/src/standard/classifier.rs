@@ -98,10 +98,10 @@ const MAX_OPTIMISED_STEPS: usize = 1024;
 /// A 4-byte masked compare at a word-aligned offset. `mask` and `value` are
 /// big-endian: the packet byte at `offset` is the most significant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-struct Word {
-    offset: u32,
-    mask: u32,
-    value: u32,
+pub(crate) struct Word {
+    pub(crate) offset: u32,
+    pub(crate) mask: u32,
+    pub(crate) value: u32,
 }
 
 impl Word {
@@ -117,17 +117,17 @@ impl Word {
 
 /// One clause: all its words must match (unless negated).
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct Clause {
-    negated: bool,
+pub(crate) struct Clause {
+    pub(crate) negated: bool,
     /// The words the clause's bytes touch, by increasing offset; a word
     /// whose bytes are all wildcards has a zero mask (and always matches).
-    words: Vec<Word>,
+    pub(crate) words: Vec<Word>,
 }
 
 /// A parsed pattern: all clauses must hold. No clauses matches everything.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct Pattern {
-    clauses: Vec<Clause>,
+pub(crate) struct Pattern {
+    pub(crate) clauses: Vec<Clause>,
 }
 
 fn nibble(c: u8) -> (u32, u32) {
@@ -144,7 +144,7 @@ fn is_digit_or_wild(c: u8) -> bool {
 }
 
 /// Parses pattern number `slot` (for messages) in Click's syntax.
-fn parse_pattern(text: &str, slot: usize) -> Result<Pattern, String> {
+pub(crate) fn parse_pattern(text: &str, slot: usize) -> Result<Pattern, String> {
     let s = text.as_bytes();
     let err = |m: &str| format!("pattern {slot}: {m}");
     let mut clauses = Vec::new();

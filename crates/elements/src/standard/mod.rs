@@ -26,6 +26,7 @@ pub mod storedata;
 pub mod strip;
 pub mod striptonetworkheader;
 pub mod switch;
+pub mod symbolic;
 pub mod tee;
 pub mod timedsource;
 pub mod unqueue;

@@ -13,6 +13,7 @@ pub mod ipencap;
 pub mod setrandipaddress;
 pub mod storeipaddress;
 pub mod stripipheader;
+pub mod symbolic;
 pub mod udpipencap;
 pub mod vlandecap;
 pub mod vlanencap;

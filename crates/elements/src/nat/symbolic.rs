@@ -1,0 +1,303 @@
+//! Symbolic models of `IPRewriter`, `TCPRewriter` and `UDPRewriter`.
+//!
+//! The mapping a rewriter makes for a flow is pushed into the flow as
+//! state (original and rewritten 4-tuple, and the outputs of both
+//! directions). A packet that later reaches the same rewriter is matched
+//! against that state exactly as Click matches its table: the original
+//! tuple goes forward again, the reverse of the rewritten tuple is a
+//! reply and is rewritten back. Anything else is a new flow for the
+//! input's spec — which, for `drop`, is the stateful firewall's "no state,
+//! no entry".
+
+use verify::{Cx, Expr, Field, Flow, IntervalSet, Model, ModelArgs, ModelError, ModelRegistry};
+
+use super::pattern::{InputSpec, SpecNames};
+
+pub fn register(r: &mut ModelRegistry) {
+    r.add("IPRewriter", ip_rewriter);
+    r.add("TCPRewriter", tcp_rewriter);
+    r.add("UDPRewriter", udp_rewriter);
+}
+
+#[derive(Clone, Debug)]
+enum Spec {
+    Drop,
+    Pass(usize),
+    Keep(usize, usize),
+    Pattern {
+        saddr: u32,
+        sport: u16,
+        daddr: u32,
+        dport: u16,
+        top: u32,
+        napt: bool,
+        fout: usize,
+        rout: usize,
+    },
+}
+
+struct Rewriter {
+    specs: Vec<Spec>,
+    protos: IntervalSet,
+    class: &'static str,
+}
+
+const TUPLE: [Field; 4] = [Field::IpSrc, Field::SrcPort, Field::IpDst, Field::DstPort];
+const ORIG: [&str; 4] = ["osrc", "osport", "odst", "odport"];
+const NEW: [&str; 4] = ["nsrc", "nsport", "ndst", "ndport"];
+
+fn read_tuple(flow: &Flow) -> Result<[Expr; 4], verify::MemoryViolation> {
+    Ok([
+        flow.ip_field(TUPLE[0])?,
+        flow.ip_field(TUPLE[1])?,
+        flow.ip_field(TUPLE[2])?,
+        flow.ip_field(TUPLE[3])?,
+    ])
+}
+
+fn write_tuple(flow: &mut Flow, t: &[Expr; 4]) {
+    for (f, e) in TUPLE.iter().zip(t) {
+        flow.set_ip_field(*f, e.clone()).expect("read before");
+    }
+}
+
+/// Splits `flow` on `got[i] == want[i]` for all i: the part where all
+/// hold, and disjoint parts where one fails.
+fn split_tuple(
+    cx: &mut Cx<'_>,
+    flow: Flow,
+    got: &[Expr; 4],
+    want: &[Expr; 4],
+) -> (Option<Flow>, Vec<Flow>) {
+    let mut differ = Vec::new();
+    let mut cur = flow;
+    for (g, w) in got.iter().zip(want) {
+        let mut ne = cur.clone();
+        if ne.store.assert_ne(cx.vars, g, w).is_ok() {
+            differ.push(ne);
+        }
+        if cur.store.assert_eq(cx.vars, g, w).is_err() {
+            return (None, differ);
+        }
+    }
+    (Some(cur), differ)
+}
+
+impl Rewriter {
+    fn state(&self, cx: &Cx<'_>, flow: &Flow, names: &[&str; 4]) -> Option<[Expr; 4]> {
+        let get = |n: &str| flow.state(&cx.state_key(n)).cloned();
+        Some([
+            get(names[0])?,
+            get(names[1])?,
+            get(names[2])?,
+            get(names[3])?,
+        ])
+    }
+
+    fn new_flow(&self, port: usize, mut flow: Flow, tuple: [Expr; 4], cx: &mut Cx<'_>) {
+        let Some(spec) = self.specs.get(port).or(self.specs.last()) else {
+            cx.drop_flow(flow, "no input spec");
+            return;
+        };
+        let (new, fout, rout) = match spec {
+            Spec::Drop => {
+                cx.unmet(
+                    flow,
+                    format!(
+                        "state mismatch: no {} mapping for this flow, and input {port} drops new flows",
+                        self.class
+                    ),
+                );
+                return;
+            }
+            Spec::Pass(out) => {
+                cx.emit(*out, flow);
+                return;
+            }
+            Spec::Keep(f, r) => (tuple.clone(), *f, *r),
+            Spec::Pattern {
+                saddr,
+                sport,
+                daddr,
+                dport,
+                top,
+                napt,
+                fout,
+                rout,
+            } => {
+                let mut t = tuple.clone();
+                if *saddr != 0 {
+                    t[0] = Expr::constant(u64::from(*saddr), 32);
+                }
+                if *sport != 0 {
+                    t[1] = Expr::constant(u64::from(*sport), 16);
+                }
+                if *daddr != 0 {
+                    t[2] = Expr::constant(u64::from(*daddr), 32);
+                }
+                if *dport != 0 {
+                    t[3] = Expr::constant(u64::from(*dport), 16);
+                }
+                if *top > 0 {
+                    if *napt {
+                        let lo = u64::from(*sport);
+                        let v =
+                            cx.choice("sport", 16, IntervalSet::range(lo, lo + u64::from(*top)));
+                        t[1] = Expr::var(v, 16);
+                    } else {
+                        let lo = u64::from(*saddr);
+                        let v = cx.choice("src", 32, IntervalSet::range(lo, lo + u64::from(*top)));
+                        cx.vars.set_format(v, verify::Format::Ipv4);
+                        t[0] = Expr::var(v, 32);
+                    }
+                }
+                (t, *fout, *rout)
+            }
+        };
+        for i in 0..4 {
+            flow.set_state(&cx.state_key(ORIG[i]), tuple[i].clone());
+            flow.set_state(&cx.state_key(NEW[i]), new[i].clone());
+        }
+        flow.set_state(&cx.state_key("rout"), Expr::constant(rout as u64, 16));
+        flow.set_state(&cx.state_key("fout"), Expr::constant(fout as u64, 16));
+        write_tuple(&mut flow, &new);
+        cx.emit(fout, flow);
+    }
+}
+
+impl Model for Rewriter {
+    fn apply(&self, port: usize, flow: Flow, cx: &mut Cx<'_>) {
+        let proto = match flow.ip_field(Field::IpProto) {
+            Ok(p) => p,
+            Err(v) => {
+                cx.memory(flow, &v);
+                return;
+            }
+        };
+        let (ours, other) = cx.split(&flow, &proto, &self.protos);
+        if let Some(o) = other {
+            cx.drop_flow(
+                o,
+                format!("{} handles no packets of this protocol", self.class),
+            );
+        }
+        let Some(flow) = ours else { return };
+        let tuple = match read_tuple(&flow) {
+            Ok(t) => t,
+            Err(v) => {
+                cx.memory(flow, &v);
+                return;
+            }
+        };
+        let (Some(orig), Some(new)) = (self.state(cx, &flow, &ORIG), self.state(cx, &flow, &NEW))
+        else {
+            self.new_flow(port, flow, tuple, cx);
+            return;
+        };
+        let output = |name: &str, flow: &Flow, cx: &Cx<'_>| {
+            flow.state(&cx.state_key(name))
+                .and_then(|e| e.as_const())
+                .unwrap_or(0) as usize
+        };
+        // A reply: from the rewritten destination to the rewritten source.
+        let reply = [
+            new[2].clone(),
+            new[3].clone(),
+            new[0].clone(),
+            new[1].clone(),
+        ];
+        let (is_reply, not_reply) = split_tuple(cx, flow, &tuple, &reply);
+        if let Some(mut r) = is_reply {
+            let back = [
+                orig[2].clone(),
+                orig[3].clone(),
+                orig[0].clone(),
+                orig[1].clone(),
+            ];
+            write_tuple(&mut r, &back);
+            r.note(format!(
+                "{}: passed on stored state (reply to an earlier mapping)",
+                cx.scope
+            ));
+            let out = output("rout", &r, cx);
+            cx.emit(out, r);
+        }
+        for f in not_reply {
+            let (is_fwd, not_fwd) = split_tuple(cx, f, &tuple, &orig);
+            if let Some(mut g) = is_fwd {
+                write_tuple(&mut g, &new);
+                let out = output("fout", &g, cx);
+                cx.emit(out, g);
+            }
+            for h in not_fwd {
+                self.new_flow(port, h, tuple.clone(), cx);
+            }
+        }
+    }
+}
+
+fn make(
+    args: &mut ModelArgs<'_>,
+    protos: IntervalSet,
+    class: &'static str,
+) -> Result<Box<dyn Model>, ModelError> {
+    let names = SpecNames {
+        pattern: &|_| None,
+        mapper: &|_| None,
+    };
+    let mut specs = Vec::new();
+    for (i, a) in args.args().iter().enumerate() {
+        // Outputs may be linked to other boxes rather than connected here.
+        let noutputs = args.noutputs.max(64);
+        let spec = InputSpec::parse(a, noutputs, &names).map_err(|e| {
+            format!("input spec {i}: {e} (named patterns and mappers have no model)")
+        })?;
+        specs.push(match spec {
+            InputSpec::Drop => Spec::Drop,
+            InputSpec::NoChange(o) => Spec::Pass(o as usize),
+            InputSpec::Keep(f, r) => Spec::Keep(f as usize, r as usize),
+            InputSpec::Pattern(p, f, r) => {
+                let p = p.lock().expect("pattern lock").parts();
+                Spec::Pattern {
+                    saddr: p.saddr,
+                    sport: p.sport,
+                    daddr: p.daddr,
+                    dport: p.dport,
+                    top: p.variation_top,
+                    napt: p.napt,
+                    fout: f as usize,
+                    rout: r as usize,
+                }
+            }
+            InputSpec::Mapper(_) => return Err(format!("input spec {i}: mappers have no model")),
+        });
+    }
+    if specs.is_empty() {
+        return Err("no input specs".into());
+    }
+    Ok(Box::new(Rewriter {
+        specs,
+        protos,
+        class,
+    }))
+}
+
+fn ip_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    make(
+        args,
+        IntervalSet::point(6).union(&IntervalSet::point(17)),
+        "IPRewriter",
+    )
+}
+
+fn tcp_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    make(args, IntervalSet::point(6), "TCPRewriter")
+}
+
+fn udp_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    make(
+        args,
+        IntervalSet::point(6).union(&IntervalSet::point(17)),
+        "UDPRewriter",
+    )
+}

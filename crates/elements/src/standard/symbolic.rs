@@ -1,0 +1,315 @@
+//! Symbolic models of the standard elements: `Strip`, `Unstrip`,
+//! `Classifier`, `Paint`, `PaintSwitch`, `Tee`.
+
+use verify::cond::{CmpOp, Formula, byte_test, first_match};
+use verify::flow::OffsetError;
+use verify::{
+    Anno, Cx, Expr, Flow, HeaderKind, IntervalSet, MemoryViolation, Model, ModelArgs, ModelError,
+    ModelRegistry,
+};
+
+use super::classifier::{Pattern, parse_pattern};
+use crate::symbolic::{Everywhere, number};
+
+pub fn register(r: &mut ModelRegistry) {
+    r.add("Strip", strip);
+    r.add("Unstrip", unstrip);
+    r.add("Classifier", classifier);
+    r.add("Paint", paint);
+    r.add("PaintSwitch", paint_switch);
+    r.add("Tee", tee);
+}
+
+fn offset_violation(e: OffsetError, what: HeaderKind) -> MemoryViolation {
+    match e {
+        OffsetError::PastEnd => MemoryViolation {
+            wanted: what,
+            found: None,
+        },
+        OffsetError::Inside(k) => MemoryViolation {
+            wanted: what,
+            found: Some(k),
+        },
+    }
+}
+
+/// `Strip(N)`: the data pointer moves over whole headers totalling N
+/// bytes.
+struct Strip {
+    bytes: usize,
+}
+
+impl Model for Strip {
+    fn apply(&self, _port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
+        match flow.header_at_offset(self.bytes) {
+            Ok(i) => {
+                flow.head = i;
+                cx.emit(0, flow);
+            }
+            Err(e) => {
+                let v = offset_violation(e, HeaderKind::Payload);
+                cx.memory(flow, &v);
+            }
+        }
+    }
+}
+
+fn strip(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    let a = args.args();
+    let [n] = a.as_slice() else {
+        return Err("expected Strip(LENGTH)".into());
+    };
+    Ok(Box::new(Strip {
+        bytes: number(n, "LENGTH")?,
+    }))
+}
+
+/// `Unstrip(N)`: the data pointer moves back over N bytes of headers
+/// still in front of it.
+struct Unstrip {
+    bytes: usize,
+}
+
+impl Model for Unstrip {
+    fn apply(&self, _port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
+        let mut left = self.bytes;
+        let mut i = flow.head;
+        while left > 0 {
+            let Some(prev) = i.checked_sub(1) else { break };
+            match flow.headers[prev].kind.fixed_len() {
+                Some(n) if n <= left => {
+                    left -= n;
+                    i = prev;
+                }
+                _ => break,
+            }
+        }
+        if left > 0 {
+            let v = MemoryViolation {
+                wanted: HeaderKind::Ether,
+                found: None,
+            };
+            cx.unmet(
+                flow,
+                format!(
+                    "Unstrip({}) moves before the packet's first header: {v}",
+                    self.bytes
+                ),
+            );
+            return;
+        }
+        flow.head = i;
+        cx.emit(0, flow);
+    }
+}
+
+fn unstrip(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    let a = args.args();
+    let [n] = a.as_slice() else {
+        return Err("expected Unstrip(LENGTH)".into());
+    };
+    Ok(Box::new(Unstrip {
+        bytes: number(n, "LENGTH")?,
+    }))
+}
+
+/// `Classifier`: byte patterns at offsets from the data pointer, mapped
+/// onto the headers the flow has there.
+struct ClassifierModel {
+    patterns: Vec<Pattern>,
+}
+
+/// The header (index, kind, byte offset in it) holding byte `off` after
+/// the data pointer; the transport header is taken as 20 bytes.
+fn locate(flow: &Flow, off: u32) -> Option<(HeaderKind, u32)> {
+    let mut left = off;
+    for h in &flow.headers[flow.head..] {
+        let len = match h.kind {
+            HeaderKind::Transport => 20,
+            k => k.fixed_len()? as u32,
+        };
+        if left < len {
+            return Some((h.kind, left));
+        }
+        left -= len;
+    }
+    None
+}
+
+/// The tests of one 4-byte word: bytes grouped by the field they fall in.
+fn word_formula(flow: &Flow, w: &super::classifier::Word) -> Result<Formula, String> {
+    // (kind, header offset, mask byte, value byte) for each compared byte.
+    let mut bytes = Vec::new();
+    for k in 0..4u32 {
+        let shift = 24 - 8 * k;
+        let m = (w.mask >> shift) & 0xff;
+        if m == 0 {
+            continue;
+        }
+        let v = (w.value >> shift) & 0xff;
+        let Some((kind, hoff)) = locate(flow, w.offset + k) else {
+            return Err(format!(
+                "byte {} is past the modelled headers",
+                w.offset + k
+            ));
+        };
+        bytes.push((kind, hoff, m, v));
+    }
+    let mut tests = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let (kind, start, _, _) = bytes[i];
+        // Extend over consecutive bytes of the same header while the test
+        // stays inside one field (byte_test says when it does not).
+        let mut j = i + 1;
+        let mut best = None;
+        loop {
+            let run = &bytes[i..j];
+            let len = run.len() as u32;
+            let contiguous = run
+                .iter()
+                .enumerate()
+                .all(|(n, b)| b.0 == kind && b.1 == start + n as u32);
+            if !contiguous {
+                break;
+            }
+            let (mut mask, mut value) = (0u64, 0u64);
+            for b in run {
+                mask = (mask << 8) | u64::from(b.2);
+                value = (value << 8) | u64::from(b.3);
+            }
+            match byte_test(kind, start, len, mask, 0, CmpOp::Eq, value) {
+                Ok(t) => best = Some((j, t)),
+                Err(e) if best.is_none() && len == 1 => {
+                    // One byte over two fields (IPv4 version and length).
+                    let mut parts = Vec::new();
+                    for nib in [0xf0u64, 0x0f] {
+                        let m = mask & nib;
+                        if m != 0 {
+                            parts.push(Formula::Test(
+                                verify::cond::Base::Data,
+                                byte_test(kind, start, 1, m, 0, CmpOp::Eq, value & m)
+                                    .map_err(|_| e.clone())?,
+                            ));
+                        }
+                    }
+                    tests.push(Formula::And(parts));
+                    best = None;
+                    i = j;
+                    break;
+                }
+                Err(_) => break,
+            }
+            if j == bytes.len() {
+                break;
+            }
+            j += 1;
+        }
+        if let Some((end, t)) = best {
+            tests.push(Formula::Test(verify::cond::Base::Data, t));
+            i = end;
+        } else if i < j && tests.is_empty() && i == 0 {
+            return Err("a pattern byte is not in a modelled field".into());
+        }
+    }
+    Ok(Formula::And(tests))
+}
+
+impl Model for ClassifierModel {
+    fn apply(&self, _port: usize, flow: Flow, cx: &mut Cx<'_>) {
+        let mut rules = Vec::with_capacity(self.patterns.len());
+        for (i, p) in self.patterns.iter().enumerate() {
+            let mut clauses = Vec::new();
+            for c in &p.clauses {
+                let mut words = Vec::new();
+                for w in &c.words {
+                    if w.mask == 0 {
+                        continue;
+                    }
+                    match word_formula(&flow, w) {
+                        Ok(f) => words.push(f),
+                        Err(e) => {
+                            cx.unmet(flow, format!("Classifier pattern {i}: {e}"));
+                            return;
+                        }
+                    }
+                }
+                let f = Formula::And(words);
+                clauses.push(if c.negated {
+                    Formula::Not(Box::new(f))
+                } else {
+                    f
+                });
+            }
+            rules.push((Formula::And(clauses), Some(i)));
+        }
+        for rest in first_match(cx, flow, &rules, "") {
+            cx.drop_flow(rest, "no Classifier pattern matches");
+        }
+    }
+}
+
+fn classifier(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    let patterns = args
+        .args()
+        .iter()
+        .enumerate()
+        .map(|(i, a)| parse_pattern(a, i))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Box::new(ClassifierModel { patterns }))
+}
+
+struct PaintModel {
+    color: u64,
+}
+
+impl Model for PaintModel {
+    fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
+        flow.set_anno(Anno::Paint, Expr::constant(self.color, 8));
+        cx.emit(port, flow);
+    }
+}
+
+fn paint(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    let a = args.args();
+    let Some(c) = a.first() else {
+        return Err("expected Paint(COLOR)".into());
+    };
+    Ok(Box::new(PaintModel {
+        color: number(c, "COLOR")?,
+    }))
+}
+
+struct PaintSwitchModel {
+    outputs: usize,
+}
+
+impl Model for PaintSwitchModel {
+    fn apply(&self, _port: usize, flow: Flow, cx: &mut Cx<'_>) {
+        let paint = flow.anno(Anno::Paint);
+        let mut rest = Some(flow);
+        for out in 0..self.outputs {
+            let Some(f) = rest.take() else { break };
+            let (yes, no) = cx.split(&f, &paint, &IntervalSet::point(out as u64));
+            if let Some(y) = yes {
+                cx.emit(out, y);
+            }
+            rest = no;
+        }
+        if let Some(r) = rest {
+            cx.drop_flow(r, "paint names no output");
+        }
+    }
+}
+
+fn paint_switch(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    Ok(Box::new(PaintSwitchModel {
+        outputs: args.noutputs,
+    }))
+}
+
+fn tee(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    Ok(Box::new(Everywhere {
+        outputs: args.noutputs.max(1),
+    }))
+}

@@ -1,0 +1,112 @@
+//! `yard verify` on the networks in `testdata/verify/`: each case states
+//! the verdicts the acceptance list asks for.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs `yard verify DIR --json [--query Q]`: exit code and one JSON
+/// object per query.
+fn verify(dir: &str, query: Option<&str>) -> (i32, Vec<serde_json::Value>, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_yard"));
+    cmd.arg("verify")
+        .arg(root().join("testdata/verify").join(dir))
+        .arg("--json");
+    if let Some(q) = query {
+        cmd.arg("--query").arg(q);
+    }
+    let out = cmd.output().expect("yard runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let reports = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        reports,
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+fn verdict(r: &serde_json::Value) -> &str {
+    r["verdict"].as_str().expect("verdict is a string")
+}
+
+#[test]
+fn pass_through_is_reachable_with_every_field_unchanged() {
+    let (code, r, _) = verify("passthrough", None);
+    assert_eq!(code, 0);
+    assert_eq!(verdict(&r[0]), "REACHABLE");
+    assert_eq!(r[0]["paths"].as_array().unwrap().len(), 1);
+    assert_eq!(verdict(&r[1]), "INVARIANT-HOLDS");
+}
+
+#[test]
+fn classifier_reaches_only_web_traffic() {
+    let (code, r, _) = verify("classifier", None);
+    assert_eq!(code, 0);
+    assert_eq!(verdict(&r[0]), "REACHABLE-IF");
+    let cond = r[0]["condition"].as_str().unwrap();
+    assert!(
+        cond.contains("ip.proto = 6") && cond.contains("dport = 80"),
+        "{cond}"
+    );
+    assert_eq!(verdict(&r[1]), "UNREACHABLE");
+    assert!(r[1]["at"].as_str().unwrap().starts_with("mb:"));
+    assert_eq!(r[1]["witness"]["ip.proto"], "17");
+}
+
+#[test]
+fn nat_connects_and_rewrites_only_the_source() {
+    let (code, r, _) = verify("nat", None);
+    assert_eq!(code, 0);
+    assert_eq!(verdict(&r[0]), "CONNECTED");
+    // At the server, the source is the NAT's and the port in its range.
+    let fields = &r[1]["paths"][0]["fields"];
+    assert_eq!(fields["ip.src"]["value"], "192.0.2.1");
+    assert_eq!(fields["sport"]["constraint"], "sport >= 1024");
+    assert_eq!(verdict(&r[2]), "INVARIANT-VIOLATED");
+    assert_eq!(r[2]["condition"], "ip.src");
+    assert!(r[2]["witness"].is_object());
+    assert_eq!(verdict(&r[3]), "INVARIANT-HOLDS");
+}
+
+#[test]
+fn replies_around_the_nat_do_not_connect() {
+    let (code, r, _) = verify("nat-bypass", None);
+    assert_eq!(code, 0);
+    assert_eq!(verdict(&r[0]), "NOT-CONNECTED");
+    assert!(r[0]["at"].as_str().unwrap().starts_with("client:"));
+    assert!(r[0]["witness"].is_object() && !r[0]["history"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn one_header_stripped_too_many_is_a_memory_violation() {
+    let (code, r, _) = verify("memsafe", None);
+    assert_eq!(code, 0);
+    assert_eq!(verdict(&r[0]), "MEMSAFE-VIOLATION");
+    assert!(r[0]["paths"].as_array().unwrap().is_empty());
+    assert!(r[0]["reason"].as_str().unwrap().contains("IPv4"));
+}
+
+#[test]
+fn bad_input_is_an_error_with_its_place() {
+    let (code, _, err) = verify("nat", Some("reach client:out:0 => server:in:0"));
+    assert_eq!(code, 2);
+    assert!(err.contains("--query:1:"), "{err}");
+    let (code, _, err) = verify("nat", Some("teleport client:out:0"));
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown query 'teleport'"), "{err}");
+    let (code, _, err) = verify("nat", Some("reach nobox:out:0 -> server:in:0"));
+    assert_eq!(code, 2);
+    assert!(err.contains("no box named 'nobox'"), "{err}");
+    let (code, _, err) = verify("bad-links", None);
+    assert_eq!(code, 2);
+    assert!(err.contains("links:2:"), "{err}");
+    let (code, _, err) = verify("bad-click", None);
+    assert_eq!(code, 2);
+    assert!(err.contains("broken.click:2:"), "{err}");
+}

@@ -1,0 +1,2 @@
+// broken
+in :: FromDevice(eth0) -> Nonsense -> ;
