@@ -43,7 +43,7 @@ pub use expr::{Expr, Format, Var, VarKind, Vars};
 pub use flow::{Anno, Field, Flow, Header, HeaderKind, MemoryViolation, Place, tcp_flags};
 pub use model::{Cx, DeathKind, MakeModel, Model, ModelArgs, ModelError, ModelRegistry};
 pub use net::{InputError, Network};
-pub use query::{Query, Report, parse_queries, parse_query, run_query};
+pub use query::{InvTerm, Query, Report, parse_queries, parse_query, run_query};
 
 use std::path::Path;
 

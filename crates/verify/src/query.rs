@@ -25,6 +25,24 @@ pub struct Cond {
     pub set: IntervalSet,
 }
 
+/// What an invariant compares: a field, or the difference of two fields
+/// of one width (`tcp.sack - tcp.ack`: SACK edges must move with the
+/// acknowledgment number).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvTerm {
+    pub field: Field,
+    pub minus: Option<Field>,
+}
+
+impl InvTerm {
+    pub fn name(&self) -> String {
+        match self.minus {
+            Some(m) => format!("{} - {}", self.field.name(), m.name()),
+            None => self.field.name().to_string(),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Query {
     Reach {
@@ -40,7 +58,7 @@ pub enum Query {
     Inv {
         from: Place,
         to: Place,
-        fields: Vec<Field>,
+        fields: Vec<InvTerm>,
     },
     Loops,
 }
@@ -119,18 +137,43 @@ pub fn parse_query(
             let [from, to] = parts.as_slice() else {
                 return Err(err(rest_col, "expected 'inv FROM TO: FIELD, ...'".into()));
             };
-            let mut fs = Vec::new();
-            for name in fields
-                .split([',', ' '])
+            let tokens: Vec<&str> = fields
+                .split([',', ' ', '\t'])
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-            {
-                fs.push(Field::parse(name).ok_or_else(|| {
+                .collect();
+            let field_of = |name: &str| {
+                Field::parse(name).ok_or_else(|| {
                     err(
                         col_in(name),
                         format!("unknown field '{name}' (fields: {})", field_names()),
                     )
-                })?);
+                })
+            };
+            let mut fs = Vec::new();
+            let mut i = 0;
+            while i < tokens.len() {
+                let field = field_of(tokens[i])?;
+                if tokens.get(i + 1) == Some(&"-") {
+                    let Some(other) = tokens.get(i + 2) else {
+                        return Err(err(col_in(tokens[i]), "expected 'FIELD - FIELD'".into()));
+                    };
+                    let minus = field_of(other)?;
+                    if minus.width() != field.width() {
+                        return Err(err(
+                            col_in(other),
+                            format!("{} and {} differ in width", field.name(), minus.name()),
+                        ));
+                    }
+                    fs.push(InvTerm {
+                        field,
+                        minus: Some(minus),
+                    });
+                    i += 3;
+                } else {
+                    fs.push(InvTerm { field, minus: None });
+                    i += 1;
+                }
             }
             if fs.is_empty() {
                 return Err(err(col_in(fields.trim()), "no fields named".into()));
@@ -1217,7 +1260,7 @@ fn show_expr(vars: &Vars, store: &Store, e: &Expr, what: &str) -> String {
     }
 }
 
-fn invariant(net: &Network, from: Place, to: Place, fields: &[Field]) -> Report {
+fn invariant(net: &Network, from: Place, to: Place, fields: &[InvTerm]) -> Report {
     let mut vars = net.vars.clone();
     let inj = inject(&mut vars, &[]).expect("no conditions");
     let outcome = explore(net, &mut vars, from, inj.flow.clone(), &|p| p == to);
@@ -1234,47 +1277,67 @@ fn invariant(net: &Network, from: Place, to: Place, fields: &[Field]) -> Report 
         .iter()
         .map(|f| path_report(net, &vars, f))
         .collect();
+    let injected_expr = |f: Field| {
+        let h = inj
+            .flow
+            .headers
+            .iter()
+            .position(|h| h.kind == f.header())
+            .expect("injected packet has every header");
+        inj.flow.headers[h].get(f).clone()
+    };
     for flow in &outcome.delivered {
-        for &field in fields {
-            let before = inj.flow.headers[inj
-                .flow
-                .headers
-                .iter()
-                .position(|h| h.kind == field.header())
-                .expect("injected packet has every header")]
-            .get(field)
-            .clone();
-            let at = *flow.history.places().last().expect("delivered");
-            let Some(hi) =
-                (flow.head..flow.headers.len()).find(|&i| flow.headers[i].kind == field.header())
-            else {
-                let mut r = fail_report(
-                    net,
-                    &vars,
-                    "INVARIANT-VIOLATED",
-                    at,
-                    format!(
-                        "the packet no longer has a {} header",
-                        field.header().name()
-                    ),
-                    flow,
-                    &inj.fields,
-                    &HashMap::new(),
-                );
-                r.condition = Some(field.name().into());
-                r.paths = paths;
-                return r;
+        let at = *flow.history.places().last().expect("delivered");
+        let at_to = |f: Field| {
+            (flow.head..flow.headers.len())
+                .find(|&i| flow.headers[i].kind == f.header())
+                .map(|i| flow.headers[i].get(f).clone())
+        };
+        for term in fields {
+            let fields_of_term: Vec<Field> =
+                std::iter::once(term.field).chain(term.minus).collect();
+            let mut after = Vec::new();
+            for &f in &fields_of_term {
+                match at_to(f) {
+                    Some(e) => after.push(e),
+                    None => {
+                        let mut r = fail_report(
+                            net,
+                            &vars,
+                            "INVARIANT-VIOLATED",
+                            at,
+                            format!("the packet no longer has a {} header", f.header().name()),
+                            flow,
+                            &inj.fields,
+                            &HashMap::new(),
+                        );
+                        r.condition = Some(term.name());
+                        r.paths = paths;
+                        return r;
+                    }
+                }
+            }
+            let (before, after) = match term.minus {
+                Some(m) => (
+                    injected_expr(term.field).minus(&injected_expr(m)),
+                    after[0].minus(&after[1]),
+                ),
+                None => (injected_expr(term.field), after[0].clone()),
             };
-            let after = flow.headers[hi].get(field).clone();
             let mut differs = flow.store.clone();
             if differs.assert_ne(&vars, &after, &before).is_ok() {
+                let fmt = if term.minus.is_some() {
+                    crate::expr::Format::Decimal
+                } else {
+                    term.field.format()
+                };
                 let show = |e: &Expr| match flow.store.resolve(e).as_const() {
-                    Some(c) => field.format().show(c),
+                    Some(c) => fmt.show(c),
                     None => flow.store.resolve(e).display(&vars).to_string(),
                 };
                 let reason = format!(
                     "{} becomes {} (was {})",
-                    field.name(),
+                    term.name(),
                     show(&after),
                     show(&before)
                 );
@@ -1297,11 +1360,11 @@ fn invariant(net: &Network, from: Place, to: Place, fields: &[Field]) -> Report 
                 ) {
                     let v = after_value.eval(&|x| values.get(&x).copied().unwrap_or(0));
                     r.witness.push((
-                        format!("{} at {}", field.name(), net.place_name(at)),
-                        field.format().show(v),
+                        format!("{} at {}", term.name(), net.place_name(at)),
+                        fmt.show(v),
                     ));
                 }
-                r.condition = Some(field.name().into());
+                r.condition = Some(term.name());
                 r.paths = paths;
                 return r;
             }
