@@ -122,6 +122,14 @@ impl Vars {
         self.fresh(name, width, VarKind::Param)
     }
 
+    /// The parameter variable called `name`, if a configuration has one.
+    pub fn find_param(&self, name: &str) -> Option<Var> {
+        self.infos
+            .iter()
+            .position(|i| i.kind == VarKind::Param && i.name == name)
+            .map(|i| Var(i as u32))
+    }
+
     pub fn len(&self) -> usize {
         self.infos.len()
     }

@@ -18,10 +18,14 @@ use crate::model::{Death, DeathKind};
 use crate::net::{InputError, Network};
 use crate::store::Store;
 
-/// A condition on a field of the injected packet: `field ∈ set`.
+/// A condition on a field of the injected packet, or on a `?NAME`
+/// parameter of the configurations: `field ∈ set`.
 #[derive(Clone, Debug)]
 pub struct Cond {
     pub field: Field,
+    /// When set, the condition is on this parameter (`field` then only
+    /// gives how values are read).
+    pub param: Option<Var>,
     pub set: IntervalSet,
 }
 
@@ -94,7 +98,7 @@ pub fn parse_query(
                 ));
             };
             let when = match when {
-                Some(w) => parse_conditions(w).map_err(|m| err(col_in(w.trim()), m))?,
+                Some(w) => parse_conditions(w, &net.vars).map_err(|m| err(col_in(w.trim()), m))?,
                 None => Vec::new(),
             };
             Ok(Query::Reach {
@@ -116,7 +120,7 @@ pub fn parse_query(
                 ));
             };
             let when = match when {
-                Some(w) => parse_conditions(w).map_err(|m| err(col_in(w.trim()), m))?,
+                Some(w) => parse_conditions(w, &net.vars).map_err(|m| err(col_in(w.trim()), m))?,
                 None => Vec::new(),
             };
             Ok(Query::TcpConnect {
@@ -207,7 +211,7 @@ fn field_names() -> String {
 
 /// `FIELD OP VALUE [and ...]`; values are numbers, addresses, prefixes
 /// (`10.0.0.0/8`), ranges (`1024-65535`) or protocol names.
-pub fn parse_conditions(text: &str) -> Result<Vec<Cond>, String> {
+pub fn parse_conditions(text: &str, vars: &Vars) -> Result<Vec<Cond>, String> {
     let mut out = Vec::new();
     let norm = text.replace("&&", " and ");
     for term in norm.split(" and ").map(str::trim).filter(|t| !t.is_empty()) {
@@ -221,8 +225,17 @@ pub fn parse_conditions(text: &str) -> Result<Vec<Cond>, String> {
         };
         let name = term[..i].trim();
         let value = term[i + op.len()..].trim();
-        let field = Field::parse(name)
-            .ok_or_else(|| format!("unknown field '{name}' (fields: {})", field_names()))?;
+        let param = vars.find_param(name);
+        let field = match param {
+            // Parameters are addresses.
+            Some(_) => Field::IpDst,
+            None => Field::parse(name).ok_or_else(|| {
+                format!(
+                    "unknown field or parameter '{name}' (fields: {})",
+                    field_names()
+                )
+            })?,
+        };
         let w = field.width();
         let set = match op.trim() {
             "=" | "==" | "in" => parse_value_set(field, value)?,
@@ -238,7 +251,7 @@ pub fn parse_conditions(text: &str) -> Result<Vec<Cond>, String> {
                 }
             }
         };
-        out.push(Cond { field, set });
+        out.push(Cond { field, param, set });
     }
     Ok(out)
 }
@@ -445,6 +458,12 @@ struct Injected {
 fn inject(vars: &mut Vars, when: &[Cond]) -> Result<Injected, String> {
     let mut flow = Flow::ethernet(vars);
     for c in when {
+        if let Some(p) = c.param {
+            flow.store
+                .constrain(vars, &Expr::var(p, 32), &c.set)
+                .map_err(|_| format!("the condition on {} cannot hold", vars.info(p).name))?;
+            continue;
+        }
         let h = flow
             .headers
             .iter()
@@ -797,10 +816,12 @@ fn tcp_connect(net: &Network, client: Place, server: Place, when: &[Cond]) -> Re
     let mut conds = vec![
         Cond {
             field: Field::IpProto,
+            param: None,
             set: IntervalSet::point(6),
         },
         Cond {
             field: Field::TcpFlags,
+            param: None,
             set: IntervalSet::point(tcp_flags::SYN),
         },
     ];

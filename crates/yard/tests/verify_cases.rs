@@ -110,3 +110,49 @@ fn bad_input_is_an_error_with_its_place() {
     assert_eq!(code, 2);
     assert!(err.contains("broken.click:2:"), "{err}");
 }
+
+#[test]
+fn enterprise_proxy_needs_to_rewrite_the_source_too() {
+    // Seed 3.1.5: the reply skips a destination-only proxy and meets the
+    // firewall with no state for it.
+    let (_, r, _) = verify("enterprise", None);
+    assert_eq!(verdict(&r[0]), "NOT-CONNECTED");
+    assert_eq!(r[0]["at"], "fw:rw:1");
+    assert!(r[0]["reason"].as_str().unwrap().contains("state mismatch"));
+    let (_, r, _) = verify("enterprise-snat", None);
+    assert_eq!(verdict(&r[0]), "CONNECTED");
+    let notes = r[0]["paths"][0]["notes"].as_array().unwrap();
+    assert!(notes.iter().any(|n| {
+        n.as_str()
+            .unwrap()
+            .starts_with("fw/rw: passed on stored state")
+    }));
+}
+
+#[test]
+fn tunnel_exit_must_not_be_the_blocked_address() {
+    // Seed 3.1.2.
+    let (_, r, _) = verify("tunnel", None);
+    assert_eq!(verdict(&r[0]), "REACHABLE-IF");
+    assert_eq!(r[0]["condition"], "T2 != 8.8.8.8");
+    assert_eq!(verdict(&r[1]), "INVARIANT-HOLDS");
+    assert_eq!(verdict(&r[2]), "UNREACHABLE");
+    assert_eq!(r[2]["witness"]["T2"], "8.8.8.8");
+}
+
+#[test]
+fn loops_are_told_apart() {
+    let (_, r, _) = verify("loop-infinite", None);
+    assert_eq!(verdict(&r[0]), "LOOP-INFINITE");
+    assert!(!r[0]["cycles"][0].as_array().unwrap().is_empty());
+    let (_, r, _) = verify("loop-ttl", None);
+    assert_eq!(verdict(&r[0]), "LOOP-FINITE");
+    assert!(
+        r[0]["condition"]
+            .as_str()
+            .unwrap()
+            .ends_with("at most 254 passes")
+    );
+    let (_, r, _) = verify("loop-nat", None);
+    assert_eq!(verdict(&r[0]), "NO-LOOP");
+}

@@ -1,0 +1,7 @@
+// A proxy at 10.0.0.5 that sends what it receives on to the server
+// 10.0.0.9, rewriting only the destination address.
+rw :: IPRewriter(pattern - - 10.0.0.9 - 0 1, drop);
+in :: FromDevice(eth0) -> Strip(14) -> CheckIPHeader -> [0]rw;
+back :: FromDevice(eth1) -> Strip(14) -> CheckIPHeader -> [1]rw;
+rw[0] -> Unstrip(14) -> out :: ToDevice(eth1);
+rw[1] -> Unstrip(14) -> inside :: ToDevice(eth0);
