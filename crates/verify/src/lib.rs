@@ -28,6 +28,7 @@
 //!   condition on those is an answer), a middlebox (a property must hold
 //!   for every choice) or a parameter of the configuration.
 
+pub mod bench;
 pub mod cond;
 pub mod domain;
 pub mod explore;

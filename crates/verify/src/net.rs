@@ -52,6 +52,7 @@ pub struct Network {
     pub links: HashMap<(u32, u32, u16), Place>,
     /// Parameter variables the configurations introduced (`?NAME`).
     pub vars: Vars,
+    by_name: HashMap<String, u32>,
 }
 
 /// A model for an element that has none: flows reaching it end there,
@@ -75,6 +76,7 @@ impl Network {
             nodes: Vec::new(),
             links: HashMap::new(),
             vars: Vars::new(),
+            by_name: HashMap::new(),
         }
     }
 
@@ -151,15 +153,14 @@ impl Network {
             };
             node.models.push(model);
         }
+        self.by_name
+            .insert(node.name.clone(), self.nodes.len() as u32);
         self.nodes.push(node);
         Ok(())
     }
 
     pub fn node(&self, name: &str) -> Option<u32> {
-        self.nodes
-            .iter()
-            .position(|n| n.name == name)
-            .map(|i| i as u32)
+        self.by_name.get(name).copied()
     }
 
     /// Resolves `BOX:ELEMENT:PORT`.
@@ -171,8 +172,14 @@ impl Network {
             ));
         };
         let node = self.node(b).ok_or_else(|| {
-            let known: Vec<&str> = self.nodes.iter().map(|n| n.name.as_str()).collect();
-            format!("no box named '{b}' (boxes: {})", known.join(", "))
+            let known: Vec<&str> = self
+                .nodes
+                .iter()
+                .take(12)
+                .map(|n| n.name.as_str())
+                .collect();
+            let more = if self.nodes.len() > 12 { ", ..." } else { "" };
+            format!("no box named '{b}' (boxes: {}{more})", known.join(", "))
         })?;
         let graph = &self.nodes[node as usize].graph;
         let element = graph

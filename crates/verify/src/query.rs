@@ -949,6 +949,9 @@ fn tcp_connect(net: &Network, client: Place, server: Place, when: &[Cond]) -> Re
         f2.set_state("tcp/server.expect_ack", Expr::var(isn, 32).add_const(1));
         // Leg 2: the SYN/ACK, back to the client's box.
         let cnode = client.node;
+        // Each leg is a new packet: coming back to places an earlier leg
+        // crossed is not a loop.
+        f2.visits = imbl::HashMap::new();
         let leg2 = explore(net, &mut vars, server, f2, &|p| p.node == cnode);
         if let Some(r) = memsafe_report(net, &vars, &leg2, &fields) {
             return r;
@@ -1115,6 +1118,7 @@ fn tcp_connect(net: &Network, client: Place, server: Place, when: &[Cond]) -> Re
             f3.set_field(2, Field::TcpFlags, Expr::constant(tcp_flags::ACK, 8));
             f3.set_field(2, Field::TcpSeq, c_seq.add_const(1));
             f3.set_field(2, Field::TcpAck, server_seq.add_const(1));
+            f3.visits = imbl::HashMap::new();
             let leg3 = explore(net, &mut vars, client, f3, &|p| p == server);
             if let Some(r) = memsafe_report(net, &vars, &leg3, &fields) {
                 return r;

@@ -119,7 +119,19 @@ enum Command {
     /// input errors.
     Verify {
         /// The directory holding the network.
-        dir: PathBuf,
+        #[arg(required_unless_present = "bench")]
+        dir: Option<PathBuf>,
+        /// Measure the verifier on generated networks instead: a chain of
+        /// stateful boxes with its return chain, a binary tree of routers
+        /// with a NAT at each leaf, a router with 100,000 prefixes.
+        #[arg(long)]
+        bench: bool,
+        /// Chain lengths for --bench.
+        #[arg(long, value_delimiter = ',', default_values_t = [100usize, 1000, 10000])]
+        sizes: Vec<usize>,
+        /// Runs per figure for --bench (the median is printed).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
         /// Run this query instead of `DIR/queries`.
         #[arg(long)]
         query: Option<String>,
@@ -274,9 +286,19 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             time,
         } => run(&registry, &config, &handlers, threads, stats, time),
         Command::Check { config } => check(&registry, &config),
-        Command::Verify { dir, query, json } => {
-            Ok(verify_cmd::main(&registry, &dir, query.as_deref(), json))
-        }
+        Command::Verify {
+            dir,
+            bench,
+            sizes,
+            runs,
+            query,
+            json,
+        } => Ok(if bench {
+            verify_cmd::bench(&registry, &sizes, runs)
+        } else {
+            let dir = dir.expect("clap requires DIR without --bench");
+            verify_cmd::main(&registry, &dir, query.as_deref(), json)
+        }),
         Command::Click { args } => Ok(click::main(&args, &registry)),
         Command::Bench {
             apps,

@@ -62,3 +62,109 @@ pub fn main(registry: &Registry, dir: &Path, query: Option<&str>, json: bool) ->
     }
     ExitCode::SUCCESS
 }
+
+/// Peak resident memory of this process so far, in MiB.
+fn max_rss_mib() -> f64 {
+    // SAFETY: getrusage writes into the struct we pass and nothing else.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    u.ru_maxrss as f64 / 1024.0
+}
+
+fn median(mut v: Vec<std::time::Duration>) -> std::time::Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// `yard verify --bench`: the scale figures, printed.
+pub fn bench(registry: &Registry, sizes: &[usize], runs: usize) -> ExitCode {
+    use verify::bench::{measure_big_router, measure_chain, measure_tree};
+    let models = elements::symbolic::models();
+    let mut kinds = vec![
+        "IPRewriter(pattern 192.0.2.{k} 1024-65535 - - 0 1, drop)".to_string(),
+        "IPRewriter(keep 0 1, drop)".to_string(),
+    ];
+    if models.get("TCPSeqRewriter").is_some() {
+        kinds.push("TCPSeqRewriter".to_string());
+    }
+    println!(
+        "yard verify --bench: one core, median of {runs} runs (load = parse and build models; check = the query)"
+    );
+    println!(
+        "{:<58} {:>7} {:>9} {:>9}  verdict  (max RSS so far)",
+        "network", "boxes", "load", "check"
+    );
+    let runs = runs.max(1);
+    let row = |what: &str,
+               boxes: usize,
+               load: std::time::Duration,
+               check: std::time::Duration,
+               verdict: &str| {
+        println!(
+            "{what:<58} {boxes:>7} {:>8.3}s {:>8.3}s  {verdict}  ({:.0} MiB)",
+            load.as_secs_f64(),
+            check.as_secs_f64(),
+            max_rss_mib()
+        );
+    };
+    for &n in sizes {
+        let (mut loads, mut checks) = (Vec::new(), Vec::new());
+        let mut last = None;
+        for _ in 0..runs {
+            match measure_chain(n, &kinds, registry, &models) {
+                Ok((m, _)) => {
+                    loads.push(m.load);
+                    checks.push(m.check);
+                    last = Some(m);
+                }
+                Err(e) => {
+                    eprintln!("yard verify --bench: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        let m = last.expect("at least one run");
+        row(
+            &format!("{} ({})", m.what, kinds.len()),
+            m.boxes,
+            median(loads),
+            median(checks),
+            &m.verdict,
+        );
+    }
+    let (mut loads, mut checks) = (Vec::new(), Vec::new());
+    let mut last = None;
+    for _ in 0..runs {
+        match measure_tree(13, registry, &models) {
+            Ok((m, _)) => {
+                loads.push(m.load);
+                checks.push(m.check);
+                last = Some(m);
+            }
+            Err(e) => {
+                eprintln!("yard verify --bench: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let m = last.expect("at least one run");
+    row(&m.what, m.boxes, median(loads), median(checks), &m.verdict);
+    let (mut loads, mut checks) = (Vec::new(), Vec::new());
+    let mut last = None;
+    for _ in 0..runs {
+        match measure_big_router(100_000, 16, registry, &models) {
+            Ok((m, _)) => {
+                loads.push(m.load);
+                checks.push(m.check);
+                last = Some(m);
+            }
+            Err(e) => {
+                eprintln!("yard verify --bench: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let m = last.expect("at least one run");
+    row(&m.what, m.boxes, median(loads), median(checks), &m.verdict);
+    ExitCode::SUCCESS
+}
