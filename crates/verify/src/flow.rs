@@ -402,11 +402,16 @@ impl Flow {
     /// input variable. The structural facts the model assumes (IPv4,
     /// 20-byte header) are constraints from the start.
     pub fn ethernet(vars: &mut Vars) -> Flow {
+        Flow::ethernet_named(vars, "")
+    }
+
+    /// As [`Flow::ethernet`], its variables' names starting `prefix`.
+    pub fn ethernet_named(vars: &mut Vars, prefix: &str) -> Flow {
         let headers = vec![
-            Header::fresh(HeaderKind::Ether, vars, ""),
-            Header::fresh(HeaderKind::Ipv4, vars, ""),
-            Header::fresh(HeaderKind::Transport, vars, ""),
-            Header::fresh(HeaderKind::Payload, vars, ""),
+            Header::fresh(HeaderKind::Ether, vars, prefix),
+            Header::fresh(HeaderKind::Ipv4, vars, prefix),
+            Header::fresh(HeaderKind::Transport, vars, prefix),
+            Header::fresh(HeaderKind::Payload, vars, prefix),
         ];
         let mut flow = Flow {
             headers,

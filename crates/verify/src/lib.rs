@@ -39,6 +39,9 @@ pub mod net;
 pub mod query;
 pub mod store;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 pub use domain::IntervalSet;
 pub use expr::{Expr, Format, Var, VarKind, Vars};
 pub use flow::{Anno, Field, Flow, Header, HeaderKind, MemoryViolation, Place, tcp_flags};

@@ -65,6 +65,15 @@ pub enum Query {
         fields: Vec<InvTerm>,
     },
     Loops,
+    /// `reach FROM -> TO over CLIENT SERVER`: what FROM sends to SERVER's
+    /// box is forwarded by SERVER inside a connection CLIENT opened to it
+    /// (a push proxy): the request rides on the connection's state.
+    ReachOver {
+        from: Place,
+        to: Place,
+        client: Place,
+        server: Place,
+    },
 }
 
 /// Parses one query line (already stripped of comments and known to be
@@ -86,6 +95,28 @@ pub fn parse_query(
     let col_in = |s: &str| text.find(s).map(|i| i + 1).unwrap_or(rest_col);
     let place = |s: &str| net.place(s.trim()).map_err(|m| err(col_in(s.trim()), m));
     match word {
+        "reach" if rest.contains(" over ") => {
+            let (places, over) = rest.split_once(" over ").expect("checked");
+            let Some((from, to)) = places.split_once("->") else {
+                return Err(err(
+                    rest_col,
+                    "expected 'reach FROM -> TO over CLIENT SERVER'".into(),
+                ));
+            };
+            let parts: Vec<&str> = over.split_whitespace().collect();
+            let [c, sv] = parts.as_slice() else {
+                return Err(err(
+                    col_in(over.trim()),
+                    "expected 'over CLIENT SERVER'".into(),
+                ));
+            };
+            Ok(Query::ReachOver {
+                from: place(from)?,
+                to: place(to)?,
+                client: place(c)?,
+                server: place(sv)?,
+            })
+        }
         "reach" => {
             let (places, when) = match rest.split_once(" when ") {
                 Some((p, w)) => (p, Some(w)),
@@ -328,6 +359,9 @@ pub struct Report {
     pub cycles: Vec<Vec<String>>,
     /// Elements the answer depended on that have no model.
     pub unmodelled: Vec<String>,
+    /// For CONNECTED: the connection as the server last saw it, with the
+    /// variables it uses (`reach ... over` continues from it).
+    pub established: Option<Box<(Flow, Vars)>>,
 }
 
 impl Report {
@@ -443,6 +477,12 @@ pub fn run_query(net: &Network, query: &Query, text: &str) -> Report {
         } => tcp_connect(net, *client, *server, when),
         Query::Inv { from, to, fields } => invariant(net, *from, *to, fields),
         Query::Loops => loops(net),
+        Query::ReachOver {
+            from,
+            to,
+            client,
+            server,
+        } => reach_over(net, *from, *to, *client, *server),
     };
     report.query = text.trim().to_string();
     report
@@ -456,7 +496,11 @@ struct Injected {
 }
 
 fn inject(vars: &mut Vars, when: &[Cond]) -> Result<Injected, String> {
-    let mut flow = Flow::ethernet(vars);
+    inject_named(vars, when, "")
+}
+
+fn inject_named(vars: &mut Vars, when: &[Cond], prefix: &str) -> Result<Injected, String> {
+    let mut flow = Flow::ethernet_named(vars, prefix);
     for c in when {
         if let Some(p) = c.param {
             flow.store
@@ -1260,6 +1304,7 @@ fn tcp_connect(net: &Network, client: Place, server: Place, when: &[Cond]) -> Re
                         .notes
                         .push(format!("parameters: {}", cond.join(" and ")));
                 }
+                r.established = Some(Box::new((h.clone(), vars.clone())));
                 return r;
             }
         }
@@ -1504,4 +1549,104 @@ pub fn parse_queries(
         ));
     }
     Ok(out)
+}
+
+fn reach_over(net: &Network, from: Place, to: Place, client: Place, server: Place) -> Report {
+    let conn = tcp_connect(net, client, server, &[]);
+    let Some(est) = conn.established else {
+        let mut r = conn;
+        r.verdict = "UNREACHABLE".into();
+        r.reason = Some(format!(
+            "the connection to carry the request does not open: {}",
+            r.reason.clone().unwrap_or_default()
+        ));
+        return r;
+    };
+    let (conn_flow, mut vars) = *est;
+    // The request, from FROM to the proxy's box.
+    let inj = inject_named(&mut vars, &[], "request.").expect("no conditions");
+    let snode = server.node;
+    let to_proxy = explore(net, &mut vars, from, inj.flow.clone(), &|p| p.node == snode);
+    if to_proxy.delivered.is_empty() {
+        let mut r = reach(net, from, server, &[]);
+        r.verdict = "UNREACHABLE".into();
+        return r;
+    }
+    let mut outcome = Outcome::default();
+    for req in &to_proxy.delivered {
+        // The proxy answers on the connection: the connection's headers
+        // outside, the request's headers inside, state and constraints of
+        // both.
+        let mut carrier = conn_flow.clone();
+        let Some(ip) = host_ip(&carrier) else {
+            continue;
+        };
+        let tr = ip + 1;
+        let inner: Vec<crate::flow::Header> = req.headers[req.head.min(req.headers.len())..]
+            .iter()
+            .filter(|h| h.kind != HeaderKind::Ether)
+            .cloned()
+            .collect();
+        carrier.headers.truncate(tr + 1);
+        carrier.headers.extend(inner);
+        if carrier.store.absorb(&vars, &req.store).is_err() {
+            continue;
+        }
+        for (k, v) in req.state.iter() {
+            carrier.set_state(k, v.clone());
+        }
+        let next_seq = carrier
+            .state("tcp/server.expect_ack")
+            .cloned()
+            .unwrap_or_else(|| carrier.field(tr, Field::TcpAck).clone());
+        let ack = carrier.field(tr, Field::TcpSeq).clone();
+        carrier.set_field(
+            tr,
+            Field::TcpFlags,
+            Expr::constant(tcp_flags::ACK | tcp_flags::PSH, 8),
+        );
+        carrier.set_field(tr, Field::TcpSeq, next_seq);
+        carrier.set_field(tr, Field::TcpAck, ack);
+        carrier.visits = imbl::HashMap::new();
+        carrier.note(format!(
+            "{} forwards the request inside the connection from {}",
+            net.place_name(server),
+            net.place_name(client)
+        ));
+        let o = explore(net, &mut vars, server, carrier, &|p| p == to);
+        outcome.delivered.extend(o.delivered);
+        outcome.deaths.extend(o.deaths);
+        outcome.exits.extend(o.exits);
+    }
+    if outcome.delivered.is_empty() {
+        let mut r = match best_death(&outcome.deaths) {
+            Some((p, d)) => fail_report(
+                net,
+                &vars,
+                "UNREACHABLE",
+                *p,
+                d.reason.clone(),
+                &d.flow,
+                &inj.fields,
+                &HashMap::new(),
+            ),
+            None => Report {
+                verdict: "UNREACHABLE".into(),
+                at: Some(net.place_name(server)),
+                reason: Some("nothing the proxy forwards reaches the destination".into()),
+                ..Report::default()
+            },
+        };
+        r.unmodelled = unmodelled_in(net, &outcome);
+        return r;
+    }
+    Report {
+        verdict: "REACHABLE".into(),
+        paths: outcome
+            .delivered
+            .iter()
+            .map(|f| path_report(net, &vars, f))
+            .collect(),
+        ..Report::default()
+    }
 }

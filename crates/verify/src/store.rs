@@ -218,6 +218,26 @@ impl Store {
         Ok(())
     }
 
+    /// Adds every constraint of `other` (a store over the same variables).
+    pub fn absorb(&mut self, vars: &Vars, other: &Store) -> Result<(), Unsat> {
+        for (v, d) in other.domains.iter() {
+            let e = Expr::var(*v, vars.info(*v).width);
+            self.constrain(vars, &e, d)?;
+        }
+        for (v, by) in other.substitutions.iter() {
+            let e = Expr::var(*v, vars.info(*v).width);
+            self.assert_eq(vars, &e, by)?;
+        }
+        for e in other.nonzero.iter() {
+            let w = e.width;
+            self.constrain(vars, e, &IntervalSet::point(0).complement(w))?;
+        }
+        for (e, s) in other.ranges.iter() {
+            self.constrain(vars, e, s)?;
+        }
+        Ok(())
+    }
+
     /// Whether a variable chosen elsewhere (a middlebox's choice or a
     /// parameter) is confined beyond its initial values.
     pub fn narrowed(&self, v: Var) -> bool {

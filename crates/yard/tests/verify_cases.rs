@@ -156,3 +156,34 @@ fn loops_are_told_apart() {
     let (_, r, _) = verify("loop-nat", None);
     assert_eq!(verdict(&r[0]), "NO-LOOP");
 }
+
+#[test]
+fn mobile_is_reached_only_through_its_own_connection() {
+    // Seed 3.1.5, cellular: the NAT has no mapping for an outside server.
+    let (_, r, _) = verify("cellular", None);
+    assert_eq!(verdict(&r[0]), "UNREACHABLE");
+    assert_eq!(r[0]["at"], "nat:rw:1");
+    // Through a push proxy the mobile connected to, the request arrives,
+    // passing the firewall on the state its connection left.
+    let (_, r, _) = verify("cellular-push", None);
+    assert_eq!(verdict(&r[0]), "REACHABLE");
+    let path = &r[0]["paths"][0];
+    let notes: Vec<&str> = path["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .rev()
+            .take(2)
+            .any(|n| n.starts_with("fw/rw: passed on stored state")),
+        "{notes:?}"
+    );
+    // The outer source is the proxy (the mobile's original destination);
+    // the server's own address is only inside.
+    assert_eq!(path["fields"]["ip.src"]["value"], "ip.dst");
+    assert_eq!(path["fields"]["ip.src#2"]["value"], "request.ip.src");
+}
