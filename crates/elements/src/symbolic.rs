@@ -10,14 +10,21 @@ use verify::{Cx, Flow, Model, ModelArgs, ModelError, ModelRegistry};
 /// Every modelled class.
 pub fn models() -> ModelRegistry {
     let mut r = ModelRegistry::new();
+    r.set_names(address_names);
     for class in TRANSPARENT {
         r.add(class, transparent);
     }
     for class in SINKS {
         r.add(class, sink);
     }
-    for class in DEVICES {
+    for class in DEVICES.iter().chain(SOURCES) {
         r.add(class, device);
+    }
+    for class in NO_PORTS {
+        r.add(class, no_ports);
+    }
+    for class in MERGES {
+        r.add(class, merge);
     }
     crate::standard::symbolic::register(&mut r);
     crate::ethernet::symbolic::register(&mut r);
@@ -27,7 +34,25 @@ pub fn models() -> ModelRegistry {
     crate::routing::symbolic::register(&mut r);
     crate::balance::symbolic::register(&mut r);
     crate::tunnel::symbolic::register(&mut r);
+    crate::shaping::symbolic::register(&mut r);
     r
+}
+
+/// A box's `AddressInfo` names, as the engine resolves them.
+fn address_names(
+    elements: &[clickconf::GraphElement],
+) -> Option<std::sync::Arc<dyn clickconf::args::NameResolver>> {
+    let configs: Vec<&str> = elements
+        .iter()
+        .filter(|e| e.class == "AddressInfo")
+        .map(|e| e.config.as_str())
+        .collect();
+    if configs.is_empty() {
+        return None;
+    }
+    Some(std::sync::Arc::new(
+        crate::classify::addressinfo::AddressTable::from_configs(configs.into_iter()),
+    ))
 }
 
 /// Classes that pass every packet on unchanged from input 0 to output 0:
@@ -59,7 +84,39 @@ const TRANSPARENT: &[&str] = &[
     "ToIPSummaryDump",
     "RED",
     "PullTee",
+    // Packet types are not modelled: every packet passes.
+    "SetPacketType",
+    "DropBroadcasts",
+    // IP options are not modelled (headers are 20 bytes): nothing to do.
+    "IPGWOptions",
 ];
+
+/// Sources: wires into a box. Their packets are taken as any packet (a
+/// query's injected flow), whatever the source would really make.
+const SOURCES: &[&str] = &[
+    "InfiniteSource",
+    "RatedSource",
+    "TimedSource",
+    "RandomSource",
+    "FastUDPFlows",
+    "FastUDPSource",
+    "FastTCPFlows",
+    "FromIPSummaryDump",
+    "FromTcpdump",
+];
+
+/// Classes with no packet ports: no flow ever reaches them.
+const NO_PORTS: &[&str] = &[
+    "AddressInfo",
+    "IPRewriterPatterns",
+    "RoundRobinIPMapper",
+    "Script",
+    "DriverManager",
+    "ControlSocket",
+];
+
+/// Schedulers: every input leads to output 0.
+const MERGES: &[&str] = &["RoundRobinSched", "PrioSched"];
 
 /// Classes that end every packet.
 const SINKS: &[&str] = &["Discard", "Idle"];
@@ -102,6 +159,30 @@ fn sink(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
     Ok(Box::new(Sink {
         class: args.class.to_string(),
     }))
+}
+
+struct NoPorts;
+
+impl Model for NoPorts {
+    fn apply(&self, _port: usize, flow: Flow, cx: &mut Cx<'_>) {
+        cx.unmet(flow, "the element has no packet ports");
+    }
+}
+
+fn no_ports(_args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    Ok(Box::new(NoPorts))
+}
+
+struct Merge;
+
+impl Model for Merge {
+    fn apply(&self, _port: usize, flow: Flow, cx: &mut Cx<'_>) {
+        cx.emit(0, flow);
+    }
+}
+
+fn merge(_args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    Ok(Box::new(Merge))
 }
 
 /// A device: what arrives on its (virtual) input 0 leaves by output 0.

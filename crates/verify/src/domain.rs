@@ -55,7 +55,7 @@ impl IntervalSet {
     /// The addresses of `addr/len` in a 32-bit space.
     pub fn prefix(addr: u32, len: u8) -> IntervalSet {
         let len = len.min(32);
-        let host = if len == 0 { u32::MAX } else { u32::MAX >> len };
+        let host = u32::MAX.checked_shr(u32::from(len)).unwrap_or(0);
         let lo = addr & !host;
         IntervalSet::range(u64::from(lo), u64::from(lo | host))
     }
@@ -338,5 +338,9 @@ mod tests {
         assert_eq!(not8.describe("dst", 32, &show), "dst != 8.8.8.8");
         assert_eq!(IntervalSet::full(16).size(), 65536);
         assert_eq!(IntervalSet::prefix(0, 0).size(), 1 << 32);
+        assert_eq!(
+            IntervalSet::prefix(0x0a00_0001, 32),
+            IntervalSet::point(0x0a00_0001)
+        );
     }
 }

@@ -268,12 +268,14 @@ pub enum Anno {
     Paint,
     /// Destination IP address annotation (32 bits).
     DstIp,
+    /// The fix-IP-source flag `ICMPError` sets for `FixIPSrc` (0 or 1).
+    FixIpSrc,
 }
 
 impl Anno {
     pub fn width(self) -> u8 {
         match self {
-            Anno::Paint => 8,
+            Anno::Paint | Anno::FixIpSrc => 8,
             Anno::DstIp => 32,
         }
     }

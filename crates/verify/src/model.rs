@@ -158,6 +158,9 @@ pub struct ModelArgs<'a> {
     pub noutputs: usize,
     /// Parameters (`?NAME` arguments) become these variables.
     pub vars: &'a mut Vars,
+    /// Every element of the box, for models that refer to others by name
+    /// (a rewriter's named patterns).
+    pub elements: &'a [clickconf::GraphElement],
 }
 
 impl ModelArgs<'_> {
@@ -191,10 +194,16 @@ pub type ModelError = String;
 /// Builds the model of a configured element.
 pub type MakeModel = fn(&mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError>;
 
+/// Names (`AddressInfo`) defined by a box's elements, for resolving
+/// symbolic addresses in other elements' arguments.
+pub type MakeNames =
+    fn(&[clickconf::GraphElement]) -> Option<std::sync::Arc<dyn clickconf::args::NameResolver>>;
+
 /// Models by class name.
 #[derive(Default, Clone)]
 pub struct ModelRegistry {
     makers: HashMap<&'static str, MakeModel>,
+    names: Option<MakeNames>,
 }
 
 impl ModelRegistry {
@@ -204,6 +213,18 @@ impl ModelRegistry {
 
     pub fn add(&mut self, class: &'static str, make: MakeModel) {
         self.makers.insert(class, make);
+    }
+
+    /// How a box's `AddressInfo`-style names are found.
+    pub fn set_names(&mut self, names: MakeNames) {
+        self.names = Some(names);
+    }
+
+    pub fn names(
+        &self,
+        elements: &[clickconf::GraphElement],
+    ) -> Option<std::sync::Arc<dyn clickconf::args::NameResolver>> {
+        self.names.and_then(|f| f(elements))
     }
 
     pub fn get(&self, class: &str) -> Option<MakeModel> {

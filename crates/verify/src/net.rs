@@ -125,6 +125,7 @@ impl Network {
                 .or_default()
                 .push((c.to as u32, c.to_port as u16));
         }
+        let names = models.names(&node.graph.elements);
         for (i, e) in node.graph.elements.iter().enumerate() {
             let model: Box<dyn Model> = match models.get(&e.class) {
                 Some(make) => {
@@ -135,8 +136,13 @@ impl Network {
                         ninputs: ninputs[i],
                         noutputs: noutputs[i],
                         vars: &mut self.vars,
+                        elements: &node.graph.elements,
                     };
-                    make(&mut args).map_err(|message| {
+                    let built = match &names {
+                        Some(n) => clickconf::args::with_names(n.clone(), || make(&mut args)),
+                        None => make(&mut args),
+                    };
+                    built.map_err(|message| {
                         let span = e.config_span.unwrap_or(e.span);
                         InputError {
                             location: node.graph.sources.location(span),

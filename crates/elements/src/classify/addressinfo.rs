@@ -101,6 +101,25 @@ impl NameResolver for AddressTable {
     }
 }
 
+impl AddressTable {
+    /// The names defined by `AddressInfo` configuration strings (entries
+    /// that do not parse are left out: the concrete element reports them).
+    pub fn from_configs<'a>(configs: impl Iterator<Item = &'a str>) -> AddressTable {
+        let mut table = AddressTable::default();
+        for config in configs {
+            for arg in clickconf::args::split_args(config) {
+                let words: Vec<&str> = arg.text.split_ascii_whitespace().collect();
+                if let Some((name, addresses)) = words.split_first()
+                    && let Ok(entry) = parse_entry(addresses)
+                {
+                    table.entries.push((name.to_string(), entry));
+                }
+            }
+        }
+        table
+    }
+}
+
 fn parse_entry(words: &[&str]) -> Result<Entry, String> {
     let mut entry = Entry::default();
     for w in words {

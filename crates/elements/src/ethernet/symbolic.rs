@@ -7,6 +7,7 @@ use verify::{
 pub fn register(r: &mut ModelRegistry) {
     r.add("EtherEncap", ether_encap);
     r.add("EtherMirror", ether_mirror);
+    r.add("EtherRewrite", ether_rewrite);
 }
 
 /// Puts an Ethernet header in front of the data (over a stripped one).
@@ -38,7 +39,7 @@ impl Model for EtherEncapModel {
     }
 }
 
-fn mac(text: &str) -> Result<u64, ModelError> {
+pub(crate) fn mac(text: &str) -> Result<u64, ModelError> {
     let a = clickconf::args::EtherAddress::parse_literal(text.trim())
         .map_err(|e| format!("'{text}': {e}"))?;
     Ok(a.0.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
@@ -81,4 +82,34 @@ impl Model for EtherMirrorModel {
 
 fn ether_mirror(_args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
     Ok(Box::new(EtherMirrorModel))
+}
+
+/// Sets both Ethernet addresses of the header at the data pointer.
+struct EtherRewriteModel {
+    src: u64,
+    dst: u64,
+}
+
+impl Model for EtherRewriteModel {
+    fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
+        match flow.expect(flow.head, HeaderKind::Ether) {
+            Ok(i) => {
+                flow.set_field(i, Field::EthSrc, Expr::constant(self.src, 48));
+                flow.set_field(i, Field::EthDst, Expr::constant(self.dst, 48));
+                cx.emit(port, flow);
+            }
+            Err(v) => cx.memory(flow, &v),
+        }
+    }
+}
+
+fn ether_rewrite(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    let a = args.args();
+    let [s, d] = a.as_slice() else {
+        return Err("expected EtherRewrite(SRC, DST)".into());
+    };
+    Ok(Box::new(EtherRewriteModel {
+        src: mac(s)?,
+        dst: mac(d)?,
+    }))
 }

@@ -59,15 +59,25 @@ impl Model for MarkModel {
     }
 }
 
+/// The OFFSET argument: the first positional argument or the `OFFSET`
+/// keyword. Other keywords (INTERFACES, BADSRC, CHECKSUM, ...) are not
+/// modelled: the checks on source addresses they add are left out, so the
+/// model lets through a superset of what the element lets through.
 fn offset_arg(args: &ModelArgs<'_>) -> Result<usize, ModelError> {
-    let a = args.args();
-    match a.first().map(|s| s.trim()) {
-        None | Some("") => Ok(0),
-        Some(s) => {
-            let s = s.strip_prefix("OFFSET").map(str::trim).unwrap_or(s);
-            number(s, "OFFSET")
+    let mut offset = 0;
+    for (i, a) in args.args().iter().enumerate() {
+        let a = a.trim();
+        let (word, rest) = a.split_once(char::is_whitespace).unwrap_or((a, ""));
+        let keyword = word.len() > 1 && word.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+        if keyword {
+            if word == "OFFSET" {
+                offset = number(rest.trim(), "OFFSET")?;
+            }
+        } else if i == 0 && !a.is_empty() {
+            offset = number(a, "OFFSET")?;
         }
     }
+    Ok(offset)
 }
 
 fn check_ip_header(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {

@@ -275,17 +275,43 @@ fn make(
     protos: IntervalSet,
     class: &'static str,
 ) -> Result<Box<dyn Model>, ModelError> {
+    // Named patterns come from the box's IPRewriterPatterns elements.
+    let mut named: Vec<(String, super::pattern::SharedPattern)> = Vec::new();
+    for e in args
+        .elements
+        .iter()
+        .filter(|e| e.class == "IPRewriterPatterns")
+    {
+        for arg in clickconf::args::split_args(&e.config) {
+            let words: Vec<&str> = arg.text.split_ascii_whitespace().collect();
+            if let Some((name, rest)) = words.split_first()
+                && let Ok(p) = super::pattern::Pattern::parse(rest, &|_| None)
+            {
+                named.push((name.to_string(), p));
+            }
+        }
+    }
+    let lookup = |n: &str| named.iter().find(|(m, _)| m == n).map(|(_, p)| p.clone());
     let names = SpecNames {
-        pattern: &|_| None,
+        pattern: &lookup,
         mapper: &|_| None,
     };
     let mut specs = Vec::new();
     for (i, a) in args.args().iter().enumerate() {
+        // Keyword arguments (TCP_TIMEOUT, MAPPING_CAPACITY, ...) tune
+        // timers and tables, which the model does not have.
+        let first = a.split_ascii_whitespace().next().unwrap_or_default();
+        if first.len() > 1
+            && first
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        {
+            continue;
+        }
         // Outputs may be linked to other boxes rather than connected here.
         let noutputs = args.noutputs.max(64);
-        let spec = InputSpec::parse(a, noutputs, &names).map_err(|e| {
-            format!("input spec {i}: {e} (named patterns and mappers have no model)")
-        })?;
+        let spec = InputSpec::parse(a, noutputs, &names)
+            .map_err(|e| format!("input spec {i}: {e} (mappers have no model)"))?;
         specs.push(match spec {
             InputSpec::Drop => Spec::Drop,
             InputSpec::NoChange(o) => Spec::Pass(o as usize),

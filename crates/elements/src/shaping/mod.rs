@@ -13,6 +13,7 @@ pub mod red;
 pub mod setipdscp;
 pub mod setipecn;
 pub mod shaper;
+pub mod symbolic;
 
 use engine::ElementSpec;
 use packet::Packet;

@@ -18,6 +18,9 @@ pub fn register(r: &mut ModelRegistry) {
     r.add("Paint", paint);
     r.add("PaintSwitch", paint_switch);
     r.add("Tee", tee);
+    r.add("Switch", switch);
+    r.add("PaintTee", paint_tee);
+    r.add("StripToNetworkHeader", strip_to_network_header);
 }
 
 fn offset_violation(e: OffsetError, what: HeaderKind) -> MemoryViolation {
@@ -312,4 +315,88 @@ fn tee(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
     Ok(Box::new(Everywhere {
         outputs: args.noutputs.max(1),
     }))
+}
+
+/// `Switch(K)`: every packet to output K; -1 drops.
+struct SwitchModel {
+    output: i64,
+}
+
+impl Model for SwitchModel {
+    fn apply(&self, _port: usize, flow: Flow, cx: &mut Cx<'_>) {
+        if self.output < 0 {
+            cx.drop_flow(flow, "Switch is set to drop");
+        } else {
+            cx.emit(self.output as usize, flow);
+        }
+    }
+}
+
+fn switch(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    let a = args.args();
+    let output = match a.first().map(|s| s.trim()) {
+        None | Some("") => 0,
+        Some(k) => number(k, "OUTPUT")?,
+    };
+    Ok(Box::new(SwitchModel { output }))
+}
+
+/// Paint of a flow compared with a color, checking that the annotation
+/// offset is the paint's own.
+fn color_arg(args: &ModelArgs<'_>, class: &str) -> Result<u64, ModelError> {
+    let a = args.args();
+    let Some(c) = a.first() else {
+        return Err(format!("expected {class}(COLOR)"));
+    };
+    if a.len() > 1 {
+        return Err("only the paint annotation itself (no ANNO argument) is modelled".into());
+    }
+    number(c, "COLOR")
+}
+
+/// `PaintTee(COLOR)`: everything to output 0, a copy of packets of that
+/// paint to output 1.
+struct PaintTeeModel {
+    color: u64,
+}
+
+impl Model for PaintTeeModel {
+    fn apply(&self, _port: usize, flow: Flow, cx: &mut Cx<'_>) {
+        let paint = flow.anno(Anno::Paint);
+        let (yes, _) = cx.split(&flow, &paint, &IntervalSet::point(self.color));
+        if let Some(y) = yes {
+            cx.emit(1, y);
+        }
+        cx.emit(0, flow);
+    }
+}
+
+fn paint_tee(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    Ok(Box::new(PaintTeeModel {
+        color: color_arg(args, "PaintTee")?,
+    }))
+}
+
+/// Moves the data pointer to the network header.
+struct ToNetworkHeader;
+
+impl Model for ToNetworkHeader {
+    fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
+        match flow.ip() {
+            Ok(i) => {
+                flow.head = i;
+                cx.emit(port, flow);
+            }
+            Err(v) => cx.memory(flow, &v),
+        }
+    }
+}
+
+fn strip_to_network_header(_args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    Ok(Box::new(ToNetworkHeader))
+}
+
+/// For `CheckPaint` in the routing group.
+pub(crate) fn paint_color(args: &ModelArgs<'_>, class: &str) -> Result<u64, ModelError> {
+    color_arg(args, class)
 }
