@@ -246,6 +246,11 @@ impl IntervalSet {
                 .collect();
             return parts.join(" and ");
         }
+        if self.ranges.len() > 2
+            && let Some((mask, value)) = self.as_mask(width)
+        {
+            return format!("{name} & 0x{mask:x} = 0x{value:x}");
+        }
         let max = max_of(width);
         let parts: Vec<String> = self
             .ranges
@@ -274,6 +279,29 @@ impl IntervalSet {
             s.push_str(&format!(" (+{} more ranges)", self.ranges.len() - 8));
         }
         s
+    }
+}
+
+impl IntervalSet {
+    /// `(mask, value)` when the set is exactly `{ x : x & mask == value }`
+    /// (a bit test, as `ip[6:2] & 0x1fff = 0` reads).
+    pub fn as_mask(&self, width: u8) -> Option<(u64, u64)> {
+        let max = max_of(width);
+        let (mut all_and, mut all_or) = (max, 0u64);
+        for &(a, b) in self.ranges.iter() {
+            // Bits below the highest bit where a and b differ take every
+            // value within the range.
+            let low = if a == b {
+                0
+            } else {
+                max_of((64 - (a ^ b).leading_zeros()) as u8)
+            };
+            all_and &= a & !low;
+            all_or |= b | low;
+        }
+        let mask = (all_and | !all_or) & max;
+        let free = width as u32 - mask.count_ones();
+        (self.size() == 1u128 << free).then_some((mask, all_and))
     }
 }
 
@@ -338,6 +366,12 @@ mod tests {
         assert_eq!(not8.describe("dst", 32, &show), "dst != 8.8.8.8");
         assert_eq!(IntervalSet::full(16).size(), 65536);
         assert_eq!(IntervalSet::prefix(0, 0).size(), 1 << 32);
+        let first_fragment =
+            IntervalSet::from_ranges((0..8u64).map(|k| (k << 13, k << 13)).collect());
+        assert_eq!(
+            first_fragment.describe("ip.frag", 16, &|v| v.to_string()),
+            "ip.frag & 0x1fff = 0x0"
+        );
         assert_eq!(
             IntervalSet::prefix(0x0a00_0001, 32),
             IntervalSet::point(0x0a00_0001)

@@ -229,7 +229,7 @@ fn main() -> ExitCode {
     let first = std::env::args().nth(1);
     if matches!(
         first.as_deref(),
-        Some("elements" | "doc" | "graph" | "check")
+        Some("elements" | "doc" | "graph" | "check" | "verify")
     ) {
         // SAFETY: restoring a signal's default disposition at start-up,
         // before any thread exists.
