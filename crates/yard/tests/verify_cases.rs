@@ -106,6 +106,12 @@ fn bad_input_is_an_error_with_its_place() {
     let (code, _, err) = verify("bad-links", None);
     assert_eq!(code, 2);
     assert!(err.contains("links:2:"), "{err}");
+    let (code, _, err) = verify("bad-links-port", None);
+    assert_eq!(code, 2);
+    assert!(err.contains("links:2:1: 'out' has no output 3"), "{err}");
+    let (code, _, err) = verify("bad-links-box", None);
+    assert_eq!(code, 2);
+    assert!(err.contains("links:2:17: no box named 'middlebox'"), "{err}");
     let (code, _, err) = verify("bad-click", None);
     assert_eq!(code, 2);
     assert!(err.contains("broken.click:2:"), "{err}");
