@@ -50,6 +50,8 @@ fn layout(kind: HeaderKind) -> &'static [(Field, u32, u32)] {
             (TcpFlags, 104, 112),
             (TcpWin, 112, 128),
         ],
+        HeaderKind::Vlan => &[(VlanTci, 0, 16), (VlanType, 16, 32)],
+        HeaderKind::Gre => &[(GreFlags, 0, 16), (GreProto, 16, 32)],
         HeaderKind::Payload => &[],
     }
 }

@@ -24,7 +24,12 @@ use crate::store::{Store, Unsat};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HeaderKind {
     Ether,
+    /// An 802.1Q tag after the Ethernet addresses (the Ethernet header's
+    /// type is then the tag's TPID; the tag's type is the payload's).
+    Vlan,
     Ipv4,
+    /// A GRE header; its length depends on the options its flags carry.
+    Gre,
     Transport,
     Payload,
 }
@@ -33,6 +38,8 @@ impl HeaderKind {
     pub fn name(self) -> &'static str {
         match self {
             HeaderKind::Ether => "Ethernet",
+            HeaderKind::Vlan => "VLAN",
+            HeaderKind::Gre => "GRE",
             HeaderKind::Ipv4 => "IPv4",
             HeaderKind::Transport => "transport",
             HeaderKind::Payload => "payload",
@@ -45,8 +52,9 @@ impl HeaderKind {
     pub fn fixed_len(self) -> Option<usize> {
         match self {
             HeaderKind::Ether => Some(14),
+            HeaderKind::Vlan => Some(4),
             HeaderKind::Ipv4 => Some(20),
-            HeaderKind::Transport | HeaderKind::Payload => None,
+            HeaderKind::Gre | HeaderKind::Transport | HeaderKind::Payload => None,
         }
     }
 
@@ -54,6 +62,8 @@ impl HeaderKind {
         use Field::*;
         match self {
             HeaderKind::Ether => &[EthDst, EthSrc, EthType],
+            HeaderKind::Vlan => &[VlanTci, VlanType],
+            HeaderKind::Gre => &[GreFlags, GreProto, GreKey, GreSeq],
             HeaderKind::Ipv4 => &[
                 IpVers, IpHl, IpTos, IpLen, IpId, IpFrag, IpTtl, IpProto, IpSrc, IpDst,
             ],
@@ -69,6 +79,8 @@ pub enum Field {
     EthDst,
     EthSrc,
     EthType,
+    VlanTci,
+    VlanType,
     IpVers,
     IpHl,
     IpTos,
@@ -88,14 +100,21 @@ pub enum Field {
     TcpWin,
     /// The left edge of the first SACK block (0 when there is none).
     TcpSack,
+    /// GRE's flags and version word, protocol, key and sequence number.
+    GreFlags,
+    GreProto,
+    GreKey,
+    GreSeq,
     Payload,
 }
 
 impl Field {
-    pub const ALL: [Field; 21] = [
+    pub const ALL: [Field; 27] = [
         Field::EthDst,
         Field::EthSrc,
         Field::EthType,
+        Field::VlanTci,
+        Field::VlanType,
         Field::IpVers,
         Field::IpHl,
         Field::IpTos,
@@ -113,6 +132,10 @@ impl Field {
         Field::TcpFlags,
         Field::TcpWin,
         Field::TcpSack,
+        Field::GreFlags,
+        Field::GreProto,
+        Field::GreKey,
+        Field::GreSeq,
         Field::Payload,
     ];
 
@@ -120,10 +143,11 @@ impl Field {
         use Field::*;
         match self {
             EthDst | EthSrc => 48,
-            EthType | IpLen | IpId | IpFrag | SrcPort | DstPort | TcpWin => 16,
+            EthType | VlanTci | VlanType | IpLen | IpId | IpFrag | SrcPort | DstPort | TcpWin
+            | GreFlags | GreProto => 16,
             IpVers | IpHl => 4,
             IpTos | IpTtl | IpProto | TcpFlags => 8,
-            IpSrc | IpDst | TcpSeq | TcpAck | TcpSack => 32,
+            IpSrc | IpDst | TcpSeq | TcpAck | TcpSack | GreKey | GreSeq => 32,
             Payload => 64,
         }
     }
@@ -132,6 +156,8 @@ impl Field {
         use Field::*;
         match self {
             EthDst | EthSrc | EthType => HeaderKind::Ether,
+            VlanTci | VlanType => HeaderKind::Vlan,
+            GreFlags | GreProto | GreKey | GreSeq => HeaderKind::Gre,
             IpVers | IpHl | IpTos | IpLen | IpId | IpFrag | IpTtl | IpProto | IpSrc | IpDst => {
                 HeaderKind::Ipv4
             }
@@ -156,6 +182,12 @@ impl Field {
             EthDst => "eth.dst",
             EthSrc => "eth.src",
             EthType => "eth.type",
+            VlanTci => "vlan.tci",
+            VlanType => "vlan.type",
+            GreFlags => "gre.flags",
+            GreProto => "gre.proto",
+            GreKey => "gre.key",
+            GreSeq => "gre.seq",
             IpVers => "ip.vers",
             IpHl => "ip.hl",
             IpTos => "ip.tos",
@@ -201,7 +233,7 @@ impl Field {
         match self {
             EthDst | EthSrc => Format::Ether,
             IpSrc | IpDst => Format::Ipv4,
-            EthType | TcpFlags | Payload => Format::Hex,
+            EthType | VlanType | GreFlags | GreProto | TcpFlags | Payload => Format::Hex,
             _ => Format::Decimal,
         }
     }
@@ -506,6 +538,7 @@ impl Flow {
             HeaderKind::Transport => self.transport()?,
             HeaderKind::Ether => self.expect(self.head, HeaderKind::Ether)?,
             HeaderKind::Payload => self.transport()? + 1,
+            HeaderKind::Vlan | HeaderKind::Gre => self.expect(self.head + 1, f.header())?,
         };
         Ok(self.field(i, f).clone())
     }
@@ -516,6 +549,7 @@ impl Flow {
             HeaderKind::Transport => self.transport()?,
             HeaderKind::Ether => self.expect(self.head, HeaderKind::Ether)?,
             HeaderKind::Payload => self.transport()? + 1,
+            HeaderKind::Vlan | HeaderKind::Gre => self.expect(self.head + 1, f.header())?,
         };
         self.set_field(i, f, e);
         Ok(())

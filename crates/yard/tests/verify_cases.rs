@@ -111,7 +111,10 @@ fn bad_input_is_an_error_with_its_place() {
     assert!(err.contains("links:2:1: 'out' has no output 3"), "{err}");
     let (code, _, err) = verify("bad-links-box", None);
     assert_eq!(code, 2);
-    assert!(err.contains("links:2:17: no box named 'middlebox'"), "{err}");
+    assert!(
+        err.contains("links:2:17: no box named 'middlebox'"),
+        "{err}"
+    );
     let (code, _, err) = verify("bad-click", None);
     assert_eq!(code, 2);
     assert!(err.contains("broken.click:2:"), "{err}");
@@ -228,4 +231,16 @@ fn every_bundled_configuration_loads_as_a_box() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn tunnels_and_tags_give_back_what_they_carry() {
+    for dir in ["gre", "vlan"] {
+        let (_, r, _) = verify(dir, None);
+        assert_eq!(verdict(&r[0]), "REACHABLE", "{dir}");
+        assert_eq!(verdict(&r[1]), "INVARIANT-HOLDS", "{dir}");
+    }
+    // The exit takes the entry's key: nothing is rejected.
+    let (_, r, _) = verify("gre", Some("reach client:out:0 -> exit:bad:0"));
+    assert_eq!(verdict(&r[0]), "UNREACHABLE");
 }

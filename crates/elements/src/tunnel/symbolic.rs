@@ -16,6 +16,365 @@ pub fn register(r: &mut ModelRegistry) {
     r.add("UDPIPEncap", udp_ip_encap);
     r.add("StoreIPAddress", store_ip_address);
     r.add("SetRandIPAddress", set_rand_ip_address);
+    r.add("VLANEncap", vlan_encap);
+    r.add("VLANDecap", vlan_decap);
+    r.add("EtherVLANEncap", ether_vlan_encap);
+    r.add("GREEncap", gre_encap);
+    r.add("GREDecap", gre_decap);
+}
+
+/// Positional arguments and `KEYWORD value` arguments, Click's way.
+fn split_keywords(args: &[String]) -> (Vec<String>, Vec<(String, String)>) {
+    let mut positional = Vec::new();
+    let mut keywords = Vec::new();
+    for a in args {
+        let a = a.trim();
+        let (word, rest) = a.split_once(char::is_whitespace).unwrap_or((a, ""));
+        if word.len() > 1
+            && word.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+            && !rest.is_empty()
+        {
+            keywords.push((word.to_string(), rest.trim().to_string()));
+        } else {
+            positional.push(a.to_string());
+        }
+    }
+    (positional, keywords)
+}
+
+fn int(text: &str, what: &str) -> Result<u64, ModelError> {
+    let t = text.trim();
+    match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16).map_err(|_| format!("{what}: bad number '{t}'")),
+        None => t.parse().map_err(|_| format!("{what}: bad number '{t}'")),
+    }
+}
+
+/// The TCI from VLAN_TCI or VLAN_ID/VLAN_PCP, and whether frames of that
+/// VLAN go untagged (NATIVE_VLAN).
+fn vlan_tci(
+    positional: &[String],
+    keywords: &[(String, String)],
+) -> Result<(u64, bool), ModelError> {
+    let kw = |k: &str| {
+        keywords
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let mut tci = 0;
+    if let Some(t) = positional.first() {
+        if t == "ANNO" {
+            return Err("a TCI from the annotation is not modelled".into());
+        }
+        tci = int(t, "VLAN_TCI")?;
+    }
+    if let Some(p) = positional.get(1).map(String::as_str).or(kw("VLAN_PCP")) {
+        tci = (tci & 0x1fff) | (int(p, "VLAN_PCP")? << 13);
+    }
+    if let Some(id) = kw("VLAN_ID") {
+        tci = (tci & !0xfff) | int(id, "VLAN_ID")?;
+    }
+    let native = match kw("NATIVE_VLAN") {
+        Some("-1") => None,
+        Some(n) => Some(int(n, "NATIVE_VLAN")?),
+        None => Some(0),
+    };
+    Ok((tci, native == Some(tci & 0xfff)))
+}
+
+/// Inserts a tag after the Ethernet addresses.
+struct VlanEncap {
+    tci: u64,
+    tpid: u64,
+    untagged: bool,
+}
+
+impl Model for VlanEncap {
+    fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
+        if self.untagged {
+            cx.emit(port, flow);
+            return;
+        }
+        let eth = match flow.expect(flow.head, HeaderKind::Ether) {
+            Ok(i) => i,
+            Err(v) => {
+                cx.memory(flow, &v);
+                return;
+            }
+        };
+        let mut tag = Header::zeroed(HeaderKind::Vlan);
+        tag.set(Field::VlanTci, Expr::constant(self.tci, 16));
+        tag.set(Field::VlanType, flow.field(eth, Field::EthType).clone());
+        flow.set_field(eth, Field::EthType, Expr::constant(self.tpid, 16));
+        flow.headers.insert(eth + 1, tag);
+        if let Some(n) = flow.net.as_mut()
+            && *n > eth
+        {
+            *n += 1;
+        }
+        cx.emit(port, flow);
+    }
+}
+
+fn vlan_encap(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    let (positional, keywords) = split_keywords(&args.args());
+    let (tci, untagged) = vlan_tci(&positional, &keywords)?;
+    let tpid = match keywords.iter().find(|(k, _)| k == "ETHERTYPE") {
+        Some((_, v)) => int(v, "ETHERTYPE")?,
+        None => 0x8100,
+    };
+    Ok(Box::new(VlanEncap {
+        tci,
+        tpid,
+        untagged,
+    }))
+}
+
+/// Removes a tag; untagged frames pass.
+struct VlanDecap {
+    tpid: u64,
+}
+
+impl Model for VlanDecap {
+    fn apply(&self, port: usize, flow: Flow, cx: &mut Cx<'_>) {
+        let eth = match flow.expect(flow.head, HeaderKind::Ether) {
+            Ok(i) => i,
+            Err(v) => {
+                cx.memory(flow, &v);
+                return;
+            }
+        };
+        let ty = flow.field(eth, Field::EthType).clone();
+        let tagged = flow
+            .headers
+            .get(eth + 1)
+            .is_some_and(|h| h.kind == HeaderKind::Vlan);
+        let (is_tag, not_tag) = cx.split(&flow, &ty, &IntervalSet::point(self.tpid));
+        if let Some(n) = not_tag {
+            cx.emit(port, n);
+        }
+        let Some(mut t) = is_tag else { return };
+        if !tagged {
+            // The type says tagged but what follows is another header: the
+            // decapsulator would read it as a tag.
+            let v = verify::MemoryViolation {
+                wanted: HeaderKind::Vlan,
+                found: t.headers.get(eth + 1).map(|h| h.kind),
+            };
+            cx.memory(t, &v);
+            return;
+        }
+        let inner = t.field(eth + 1, Field::VlanType).clone();
+        t.set_field(eth, Field::EthType, inner);
+        t.headers.remove(eth + 1);
+        if let Some(n) = t.net.as_mut()
+            && *n > eth
+        {
+            *n -= 1;
+        }
+        cx.emit(port, t);
+    }
+}
+
+fn vlan_decap(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    let (_, keywords) = split_keywords(&args.args());
+    let tpid = match keywords.iter().find(|(k, _)| k == "ETHERTYPE") {
+        Some((_, v)) => int(v, "ETHERTYPE")?,
+        None => 0x8100,
+    };
+    Ok(Box::new(VlanDecap { tpid }))
+}
+
+/// An Ethernet header and a tag in front of the packet.
+struct EtherVlan {
+    ethertype: u64,
+    src: u64,
+    dst: u64,
+    tci: u64,
+    untagged: bool,
+}
+
+impl Model for EtherVlan {
+    fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
+        let mut eth = Header::zeroed(HeaderKind::Ether);
+        eth.set(Field::EthSrc, Expr::constant(self.src, 48));
+        eth.set(Field::EthDst, Expr::constant(self.dst, 48));
+        let mut new = vec![];
+        if self.untagged {
+            eth.set(Field::EthType, Expr::constant(self.ethertype, 16));
+            new.push(eth);
+        } else {
+            eth.set(Field::EthType, Expr::constant(0x8100, 16));
+            let mut tag = Header::zeroed(HeaderKind::Vlan);
+            tag.set(Field::VlanTci, Expr::constant(self.tci, 16));
+            tag.set(Field::VlanType, Expr::constant(self.ethertype, 16));
+            new.push(eth);
+            new.push(tag);
+        }
+        let added = new.len();
+        flow.headers.drain(..flow.head);
+        flow.net = flow
+            .net
+            .and_then(|n| n.checked_sub(flow.head))
+            .map(|n| n + added);
+        flow.headers.splice(0..0, new);
+        flow.head = 0;
+        cx.emit(port, flow);
+    }
+}
+
+fn ether_vlan_encap(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    let (positional, keywords) = split_keywords(&args.args());
+    if positional.len() < 3 {
+        return Err("expected EtherVLANEncap(ETHERTYPE, SRC, DST, VLAN_TCI ...)".into());
+    }
+    let (tci, untagged) = vlan_tci(&positional[3..], &keywords)?;
+    Ok(Box::new(EtherVlan {
+        ethertype: int(&positional[0], "ETHERTYPE")?,
+        src: crate::ethernet::symbolic::mac(&positional[1])?,
+        dst: crate::ethernet::symbolic::mac(&positional[2])?,
+        tci,
+        untagged,
+    }))
+}
+
+/// GRE flag bits (RFC 2784/2890).
+const GRE_C: u64 = 0x8000;
+const GRE_K: u64 = 0x2000;
+const GRE_S: u64 = 0x1000;
+
+/// A GRE header in front of the packet.
+struct GreEncap {
+    proto: u64,
+    key: Option<u64>,
+    sequence: bool,
+    checksum: bool,
+}
+
+impl Model for GreEncap {
+    fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
+        let mut flags = 0;
+        if self.checksum {
+            flags |= GRE_C;
+        }
+        let mut h = Header::zeroed(HeaderKind::Gre);
+        if let Some(k) = self.key {
+            flags |= GRE_K;
+            h.set(Field::GreKey, Expr::constant(k, 32));
+        }
+        if self.sequence {
+            flags |= GRE_S;
+            let v = cx.choice("sequence", 32, IntervalSet::full(32));
+            h.set(Field::GreSeq, Expr::var(v, 32));
+        }
+        h.set(Field::GreFlags, Expr::constant(flags, 16));
+        h.set(Field::GreProto, Expr::constant(self.proto, 16));
+        flow.headers.drain(..flow.head);
+        flow.net = flow
+            .net
+            .and_then(|n| n.checked_sub(flow.head))
+            .map(|n| n + 1);
+        flow.headers.insert(0, h);
+        flow.head = 0;
+        cx.emit(port, flow);
+    }
+}
+
+fn bool_kw(keywords: &[(String, String)], k: &str, default: bool) -> bool {
+    match keywords.iter().find(|(n, _)| n == k) {
+        Some((_, v)) => matches!(v.as_str(), "true" | "1" | "yes" | "t" | "y"),
+        None => default,
+    }
+}
+
+fn gre_encap(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    let (positional, keywords) = split_keywords(&args.args());
+    let Some(p) = positional.first() else {
+        return Err("expected GREEncap(PROTOCOL ...)".into());
+    };
+    let key = match keywords.iter().find(|(k, _)| k == "KEY") {
+        Some((_, v)) => Some(int(v, "KEY")?),
+        None => None,
+    };
+    Ok(Box::new(GreEncap {
+        proto: int(p, "PROTOCOL")?,
+        key,
+        sequence: bool_kw(&keywords, "SEQUENCE", false),
+        checksum: bool_kw(&keywords, "CHECKSUM", false),
+    }))
+}
+
+/// Removes a GRE header; what is not GRE, or carries another key, goes to
+/// output 1 (or is dropped). Sequence checking depends on the order of
+/// packets, which flows do not have: it is not modelled.
+struct GreDecap {
+    key: Option<u64>,
+    outputs: usize,
+}
+
+impl GreDecap {
+    fn reject(&self, flow: Flow, cx: &mut Cx<'_>, why: &str) {
+        if self.outputs > 1 {
+            cx.emit(1, flow);
+        } else {
+            cx.drop_flow(flow, why);
+        }
+    }
+}
+
+impl Model for GreDecap {
+    fn apply(&self, _port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
+        if flow.headers.get(flow.head).map(|h| h.kind) != Some(HeaderKind::Gre) {
+            self.reject(flow, cx, "not a GRE header");
+            return;
+        }
+        let at = flow.head;
+        let mut accepted = Some(flow.clone());
+        if let Some(k) = self.key {
+            let flags = flow.field(at, Field::GreFlags).clone();
+            let key = flow.field(at, Field::GreKey).clone();
+            let with_key = verify::cond::byte_test(
+                HeaderKind::Gre,
+                0,
+                2,
+                GRE_K,
+                0,
+                verify::cond::CmpOp::Ne,
+                0,
+            )
+            .expect("flags are a field")
+            .set;
+            let (has, lacks) = cx.split(&flow, &flags, &with_key);
+            if let Some(l) = lacks {
+                self.reject(l, cx, "no GRE key");
+            }
+            accepted = None;
+            if let Some(h) = has {
+                let (same, other) = cx.split(&h, &key, &IntervalSet::point(k));
+                if let Some(o) = other {
+                    self.reject(o, cx, "another GRE key");
+                }
+                accepted = same;
+            }
+        }
+        let Some(mut a) = accepted else { return };
+        a.head += 1;
+        flow = a;
+        cx.emit(0, flow);
+    }
+}
+
+fn gre_decap(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    let (_, keywords) = split_keywords(&args.args());
+    let key = match keywords.iter().find(|(k, _)| k == "KEY") {
+        Some((_, v)) => Some(int(v, "KEY")?),
+        None => None,
+    };
+    Ok(Box::new(GreDecap {
+        key,
+        outputs: args.noutputs,
+    }))
 }
 
 struct Encap {
