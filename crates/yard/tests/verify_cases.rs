@@ -244,3 +244,11 @@ fn tunnels_and_tags_give_back_what_they_carry() {
     let (_, r, _) = verify("gre", Some("reach client:out:0 -> exit:bad:0"));
     assert_eq!(verdict(&r[0]), "UNREACHABLE");
 }
+
+#[test]
+fn basic_nat_keeps_ports() {
+    let (_, r, _) = verify("addrnat", None);
+    assert_eq!(verdict(&r[0]), "CONNECTED");
+    assert_eq!(verdict(&r[1]), "INVARIANT-HOLDS");
+    assert_eq!(verdict(&r[2]), "INVARIANT-VIOLATED");
+}

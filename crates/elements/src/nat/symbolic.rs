@@ -1,4 +1,5 @@
-//! Symbolic models of `IPRewriter`, `TCPRewriter` and `UDPRewriter`.
+//! Symbolic models of `IPRewriter`, `TCPRewriter`, `UDPRewriter`,
+//! `IPAddrRewriter` and `IPAddrPairRewriter`.
 //!
 //! The mapping a rewriter makes for a flow is pushed into the flow as
 //! state (original and rewritten 4-tuple, and the outputs of both
@@ -7,7 +8,8 @@
 //! tuple goes forward again, the reverse of the rewritten tuple is a
 //! reply and is rewritten back. Anything else is a new flow for the
 //! input's spec — which, for `drop`, is the stateful firewall's "no state,
-//! no entry".
+//! no entry". The address rewriters key their mappings on fewer fields
+//! (the source address; the address pair) and handle every protocol.
 
 use verify::{Cx, Expr, Field, Flow, IntervalSet, Model, ModelArgs, ModelError, ModelRegistry};
 
@@ -17,6 +19,42 @@ pub fn register(r: &mut ModelRegistry) {
     r.add("IPRewriter", ip_rewriter);
     r.add("TCPRewriter", tcp_rewriter);
     r.add("UDPRewriter", udp_rewriter);
+    r.add("IPAddrRewriter", ip_addr_rewriter);
+    r.add("IPAddrPairRewriter", ip_addr_pair_rewriter);
+}
+
+/// What a mapping is keyed on. Positions index the tuple (source address,
+/// source port, destination address, destination port).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    FourTuple,
+    AddrPair,
+    SrcAddr,
+}
+
+impl Shape {
+    /// The positions a forward packet is matched and rewritten on.
+    fn forward(self) -> &'static [usize] {
+        match self {
+            Shape::FourTuple => &[0, 1, 2, 3],
+            Shape::AddrPair => &[0, 2],
+            Shape::SrcAddr => &[0],
+        }
+    }
+
+    /// A reply has, at position `i`, what the mapping has at `j`; and is
+    /// rewritten back by putting the original's `j` at `i`.
+    fn reply(self) -> &'static [(usize, usize)] {
+        match self {
+            Shape::FourTuple => &[(0, 2), (1, 3), (2, 0), (3, 1)],
+            Shape::AddrPair => &[(0, 2), (2, 0)],
+            Shape::SrcAddr => &[(2, 0)],
+        }
+    }
+
+    fn ports(self) -> bool {
+        self == Shape::FourTuple
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -40,51 +78,74 @@ struct Rewriter {
     specs: Vec<Spec>,
     protos: IntervalSet,
     class: &'static str,
+    shape: Shape,
 }
 
 const TUPLE: [Field; 4] = [Field::IpSrc, Field::SrcPort, Field::IpDst, Field::DstPort];
 const ORIG: [&str; 4] = ["osrc", "osport", "odst", "odport"];
 const NEW: [&str; 4] = ["nsrc", "nsport", "ndst", "ndport"];
 
-fn read_tuple(flow: &Flow) -> Result<[Expr; 4], verify::MemoryViolation> {
+/// The tuple; ports are read only when the mapping uses them (address
+/// rewriters handle packets with no ports), else stand in as 0.
+fn read_tuple(flow: &Flow, shape: Shape) -> Result<[Expr; 4], verify::MemoryViolation> {
+    let port = |f: Field| -> Result<Expr, verify::MemoryViolation> {
+        if shape.ports() {
+            flow.ip_field(f)
+        } else {
+            Ok(Expr::constant(0, 16))
+        }
+    };
     Ok([
         flow.ip_field(TUPLE[0])?,
-        flow.ip_field(TUPLE[1])?,
+        port(TUPLE[1])?,
         flow.ip_field(TUPLE[2])?,
-        flow.ip_field(TUPLE[3])?,
+        port(TUPLE[3])?,
     ])
 }
 
-fn write_tuple(flow: &mut Flow, t: &[Expr; 4]) {
-    for (f, e) in TUPLE.iter().zip(t) {
-        flow.set_ip_field(*f, e.clone()).expect("read before");
+/// Writes `value[j]` at position `i` for each pair.
+fn write_positions(flow: &mut Flow, pairs: &[(usize, usize)], value: &[Expr; 4]) {
+    for &(i, j) in pairs {
+        flow.set_ip_field(TUPLE[i], value[j].clone())
+            .expect("read before");
     }
 }
 
-/// Whether the flow's constraints imply `got == want`.
-fn entailed(cx: &Cx<'_>, flow: &Flow, got: &[Expr; 4], want: &[Expr; 4]) -> bool {
-    got.iter().zip(want).all(|(g, w)| {
+fn identity(positions: &[usize]) -> Vec<(usize, usize)> {
+    positions.iter().map(|&i| (i, i)).collect()
+}
+
+/// Whether the flow's constraints imply `got[i] == want[j]` for each pair.
+fn entailed(
+    cx: &Cx<'_>,
+    flow: &Flow,
+    got: &[Expr; 4],
+    want: &[Expr; 4],
+    pairs: &[(usize, usize)],
+) -> bool {
+    pairs.iter().all(|&(i, j)| {
         let mut s = flow.store.clone();
-        s.assert_ne(cx.vars, g, w).is_err()
+        s.assert_ne(cx.vars, &got[i], &want[j]).is_err()
     })
 }
 
-/// Splits `flow` on `got[i] == want[i]` for all i: the part where all
+/// Splits `flow` on `got[i] == want[j]` for all pairs: the part where all
 /// hold, and disjoint parts where one fails.
 fn split_tuple(
     cx: &mut Cx<'_>,
     flow: Flow,
     got: &[Expr; 4],
     want: &[Expr; 4],
+    pairs: &[(usize, usize)],
 ) -> (Option<Flow>, Vec<Flow>) {
     let mut differ = Vec::new();
     let mut cur = flow;
-    for (g, w) in got.iter().zip(want) {
+    for &(i, j) in pairs {
         let mut ne = cur.clone();
-        if ne.store.assert_ne(cx.vars, g, w).is_ok() {
+        if ne.store.assert_ne(cx.vars, &got[i], &want[j]).is_ok() {
             differ.push(ne);
         }
-        if cur.store.assert_eq(cx.vars, g, w).is_err() {
+        if cur.store.assert_eq(cx.vars, &got[i], &want[j]).is_err() {
             return (None, differ);
         }
     }
@@ -168,7 +229,7 @@ impl Rewriter {
         }
         flow.set_state(&cx.state_key("rout"), Expr::constant(rout as u64, 16));
         flow.set_state(&cx.state_key("fout"), Expr::constant(fout as u64, 16));
-        write_tuple(&mut flow, &new);
+        write_positions(&mut flow, &identity(self.shape.forward()), &new);
         cx.emit(fout, flow);
     }
 }
@@ -190,7 +251,7 @@ impl Model for Rewriter {
             );
         }
         let Some(flow) = ours else { return };
-        let tuple = match read_tuple(&flow) {
+        let tuple = match read_tuple(&flow, self.shape) {
             Ok(t) => t,
             Err(v) => {
                 cx.memory(flow, &v);
@@ -207,61 +268,46 @@ impl Model for Rewriter {
                 .and_then(|e| e.as_const())
                 .unwrap_or(0) as usize
         };
-        // A reply: from the rewritten destination to the rewritten source.
-        let reply = [
-            new[2].clone(),
-            new[3].clone(),
-            new[0].clone(),
-            new[1].clone(),
-        ];
-        // The usual cases decide without forking: the flow is exactly the
-        // mapped one going forward again, or exactly its reply.
-        if entailed(cx, &flow, &tuple, &orig) {
-            let mut g = flow;
-            write_tuple(&mut g, &new);
+        let forward = identity(self.shape.forward());
+        let reply = self.shape.reply();
+        let send_forward = |mut g: Flow, cx: &mut Cx<'_>| {
+            write_positions(&mut g, &forward, &new);
             let out = output("fout", &g, cx);
             cx.emit(out, g);
-            return;
-        }
-        if entailed(cx, &flow, &tuple, &reply) {
-            let mut r = flow;
-            let back = [
-                orig[2].clone(),
-                orig[3].clone(),
-                orig[0].clone(),
-                orig[1].clone(),
-            ];
-            write_tuple(&mut r, &back);
+        };
+        let send_back = |mut r: Flow, cx: &mut Cx<'_>| {
+            write_positions(&mut r, reply, &orig);
+            if self.shape == Shape::SrcAddr {
+                // As Click, the restored destination is also the
+                // destination annotation.
+                r.set_anno(verify::Anno::DstIp, orig[0].clone());
+            }
             r.note(format!(
                 "{}: passed on stored state (reply to an earlier mapping)",
                 cx.scope
             ));
             let out = output("rout", &r, cx);
             cx.emit(out, r);
+        };
+        // The usual cases decide without forking: the flow is exactly the
+        // mapped one going forward again, or exactly its reply (from the
+        // rewritten destination to the rewritten source).
+        if entailed(cx, &flow, &tuple, &orig, &forward) {
+            send_forward(flow, cx);
             return;
         }
-        let (is_reply, not_reply) = split_tuple(cx, flow, &tuple, &reply);
-        if let Some(mut r) = is_reply {
-            let back = [
-                orig[2].clone(),
-                orig[3].clone(),
-                orig[0].clone(),
-                orig[1].clone(),
-            ];
-            write_tuple(&mut r, &back);
-            r.note(format!(
-                "{}: passed on stored state (reply to an earlier mapping)",
-                cx.scope
-            ));
-            let out = output("rout", &r, cx);
-            cx.emit(out, r);
+        if entailed(cx, &flow, &tuple, &new, reply) {
+            send_back(flow, cx);
+            return;
+        }
+        let (is_reply, not_reply) = split_tuple(cx, flow, &tuple, &new, reply);
+        if let Some(r) = is_reply {
+            send_back(r, cx);
         }
         for f in not_reply {
-            let (is_fwd, not_fwd) = split_tuple(cx, f, &tuple, &orig);
-            if let Some(mut g) = is_fwd {
-                write_tuple(&mut g, &new);
-                let out = output("fout", &g, cx);
-                cx.emit(out, g);
+            let (is_fwd, not_fwd) = split_tuple(cx, f, &tuple, &orig, &forward);
+            if let Some(g) = is_fwd {
+                send_forward(g, cx);
             }
             for h in not_fwd {
                 self.new_flow(port, h, tuple.clone(), cx);
@@ -274,6 +320,7 @@ fn make(
     args: &mut ModelArgs<'_>,
     protos: IntervalSet,
     class: &'static str,
+    shape: Shape,
 ) -> Result<Box<dyn Model>, ModelError> {
     // Named patterns come from the box's IPRewriterPatterns elements.
     let mut named: Vec<(String, super::pattern::SharedPattern)> = Vec::new();
@@ -339,6 +386,7 @@ fn make(
         specs,
         protos,
         class,
+        shape,
     }))
 }
 
@@ -347,11 +395,12 @@ fn ip_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
         args,
         IntervalSet::point(6).union(&IntervalSet::point(17)),
         "IPRewriter",
+        Shape::FourTuple,
     )
 }
 
 fn tcp_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
-    make(args, IntervalSet::point(6), "TCPRewriter")
+    make(args, IntervalSet::point(6), "TCPRewriter", Shape::FourTuple)
 }
 
 fn udp_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
@@ -359,5 +408,19 @@ fn udp_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> 
         args,
         IntervalSet::point(6).union(&IntervalSet::point(17)),
         "UDPRewriter",
+        Shape::FourTuple,
+    )
+}
+
+fn ip_addr_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    make(args, IntervalSet::full(8), "IPAddrRewriter", Shape::SrcAddr)
+}
+
+fn ip_addr_pair_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    make(
+        args,
+        IntervalSet::full(8),
+        "IPAddrPairRewriter",
+        Shape::AddrPair,
     )
 }
