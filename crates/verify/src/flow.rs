@@ -233,7 +233,7 @@ impl Field {
         match self {
             EthDst | EthSrc => Format::Ether,
             IpSrc | IpDst => Format::Ipv4,
-            EthType | VlanType | GreFlags | GreProto | TcpFlags | Payload => Format::Hex,
+            EthType | VlanType | IpFrag | GreFlags | GreProto | TcpFlags | Payload => Format::Hex,
             _ => Format::Decimal,
         }
     }

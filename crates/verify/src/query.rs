@@ -574,6 +574,28 @@ fn path_report(net: &Network, vars: &Vars, flow: &Flow) -> PathReport {
     }
 }
 
+/// A value a packet commonly has in this field.
+fn typical_value(name: &str) -> Option<u64> {
+    Some(match name {
+        "eth.dst" => 0x0200_0000_0002,
+        "eth.src" => 0x0200_0000_0001,
+        "eth.type" => 0x0800,
+        "ip.len" => 60,
+        "ip.id" => 1,
+        "ip.frag" => 0x4000,
+        "ip.ttl" => 64,
+        "ip.proto" => 6,
+        "ip.src" => 0x0a00_0001,
+        "ip.dst" => 0xc000_020a,
+        "sport" => 40000,
+        "dport" => 80,
+        "tcp.seq" => 1000,
+        "tcp.flags" => 0x02,
+        "tcp.win" => 65535,
+        _ => return None,
+    })
+}
+
 /// Concrete values for the injected packet's fields (and any variable a
 /// middlebox chose) under the flow's constraints.
 fn witness(
@@ -595,7 +617,15 @@ fn witness(
     wanted.extend(extra.iter().copied());
     wanted.sort();
     wanted.dedup();
-    let Some(values) = store.witness(vars, &wanted, prefer) else {
+    // Ordinary values where the constraints allow them, so that a witness
+    // reads like a packet someone would send.
+    let mut preferred = prefer.clone();
+    for (name, e) in injected {
+        if let (Some(v), Some(typical)) = (e.as_var(), typical_value(name)) {
+            preferred.entry(v).or_insert(typical);
+        }
+    }
+    let Some(values) = store.witness(vars, &wanted, &preferred) else {
         return vec![("note".into(), "no concrete packet found".into())];
     };
     let value_of = |v: Var| values.get(&v).copied().unwrap_or(0);
