@@ -555,6 +555,63 @@ impl Flow {
         Ok(())
     }
 
+    /// The ICMP identifier and sequence number of the transport header at
+    /// `tr`: the halves of its sequence-number slot (bytes 4-7), given
+    /// variables of their own the first time they are asked for. `None`
+    /// when the slot holds an expression that is not of that form.
+    pub fn icmp_id_seq(&mut self, vars: &mut Vars, tr: usize) -> Option<(Expr, Expr)> {
+        let slot = self.store.resolve(self.field(tr, Field::TcpSeq));
+        match slot.terms.as_slice() {
+            [] => Some((
+                Expr::constant(slot.konst >> 16, 16),
+                Expr::constant(slot.konst & 0xffff, 16),
+            )),
+            &[(x, 1)] if slot.konst == 0 => {
+                let info = vars.info(x).clone();
+                let hi = vars.fresh(format!("{}.id", info.name), 16, info.kind);
+                let lo = vars.fresh(format!("{}.icmpseq", info.name), 16, info.kind);
+                let split = Expr {
+                    width: 32,
+                    konst: 0,
+                    terms: vec![(hi, 0x1_0000), (lo, 1)],
+                };
+                self.store.define_parts(vars, x, &split).ok()?;
+                self.set_field(tr, Field::TcpSeq, split);
+                Some((Expr::var(hi, 16), Expr::var(lo, 16)))
+            }
+            &[(a, ca), (b, cb)] if slot.konst == 0 => {
+                let (hi, lo) = match (ca, cb) {
+                    (0x1_0000, 1) => (a, b),
+                    (1, 0x1_0000) => (b, a),
+                    _ => return None,
+                };
+                (vars.info(hi).width == 16 && vars.info(lo).width == 16)
+                    .then(|| (Expr::var(hi, 16), Expr::var(lo, 16)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Sets the ICMP identifier (the high half of the slot) of the
+    /// transport header at `tr`, after [`Flow::icmp_id_seq`].
+    pub fn set_icmp_id(&mut self, tr: usize, id: &Expr, seq: &Expr) {
+        let mut slot = Expr::constant(0, 32);
+        for (v, c) in id.terms.iter() {
+            slot = slot.plus(&Expr {
+                width: 32,
+                konst: 0,
+                terms: vec![(*v, c * 0x1_0000)],
+            });
+        }
+        slot = slot.add_const(id.konst << 16);
+        let seq32 = Expr {
+            width: 32,
+            konst: seq.konst,
+            terms: seq.terms.clone(),
+        };
+        self.set_field(tr, Field::TcpSeq, slot.plus(&seq32));
+    }
+
     pub fn anno(&self, a: Anno) -> Expr {
         self.annos
             .get(&a)

@@ -34,6 +34,9 @@ pub struct Store {
     nonzero: imbl::Vector<Expr>,
     /// Expressions of several variables confined to a set.
     ranges: imbl::Vector<(Expr, IntervalSet)>,
+    /// Variables split into parts (`define_parts`): their substitution is
+    /// a change of representation, not a constraint.
+    parts: imbl::HashSet<Var>,
     /// Bumped whenever the set of possible values shrinks; equal versions
     /// on one path mean equal constraints (loop detection relies on it).
     pub version: u64,
@@ -190,11 +193,19 @@ impl Store {
         } else {
             rest
         };
+        self.define(vars, x, &bound)
+    }
+
+    /// Eliminates `x`, which must not be eliminated yet, as `bound` (an
+    /// expression over other variables): `x`'s own constraints move onto
+    /// `bound`.
+    pub fn define(&mut self, vars: &Vars, x: Var, bound: &Expr) -> Result<(), Unsat> {
+        let bound = self.resolve(bound);
         let dom = self.domain(vars, x);
         self.domains.remove(&x);
         self.substitutions.insert(x, bound.clone());
         self.version += 1;
-        if !dom.is_full(e.width) {
+        if !dom.is_full(bound.width) {
             self.constrain(vars, &bound, &dom)?;
         }
         self.recheck(vars)
@@ -238,6 +249,13 @@ impl Store {
         Ok(())
     }
 
+    /// As [`Store::define`], for a change of representation (a field seen
+    /// as two halves): not reported as a constraint.
+    pub fn define_parts(&mut self, vars: &Vars, x: Var, parts: &Expr) -> Result<(), Unsat> {
+        self.parts.insert(x);
+        self.define(vars, x, parts)
+    }
+
     /// Whether a variable chosen elsewhere (a middlebox's choice or a
     /// parameter) is confined beyond its initial values.
     pub fn narrowed(&self, v: Var) -> bool {
@@ -252,7 +270,11 @@ impl Store {
         let mut out: Vec<Var> = self
             .domains
             .keys()
-            .chain(self.substitutions.keys())
+            .chain(
+                self.substitutions
+                    .keys()
+                    .filter(|v| !self.parts.contains(*v)),
+            )
             .copied()
             .collect();
         for e in self.nonzero.iter() {
@@ -271,7 +293,11 @@ impl Store {
         let info = vars.info(v);
         let show = |x: u64| info.format.show(x);
         let mut out = Vec::new();
-        if let Some(by) = self.substitutions.get(&v) {
+        if let Some(by) = self
+            .substitutions
+            .get(&v)
+            .filter(|_| !self.parts.contains(&v))
+        {
             let by = self.resolve(by);
             match by.as_const() {
                 Some(c) => out.push(format!("{} = {}", info.name, show(c))),

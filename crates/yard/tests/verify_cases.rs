@@ -252,3 +252,11 @@ fn basic_nat_keeps_ports() {
     assert_eq!(verdict(&r[1]), "INVARIANT-HOLDS");
     assert_eq!(verdict(&r[2]), "INVARIANT-VIOLATED");
 }
+
+#[test]
+fn pings_through_a_ping_nat_come_back_with_their_identifier() {
+    let (_, r, _) = verify("ping", None);
+    assert_eq!(verdict(&r[0]), "REACHABLE-IF");
+    assert_eq!(r[0]["condition"], "ip.proto = 1 and sport in 2048-2303");
+    assert_eq!(verdict(&r[1]), "INVARIANT-HOLDS");
+}

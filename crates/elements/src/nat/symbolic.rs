@@ -21,6 +21,7 @@ pub fn register(r: &mut ModelRegistry) {
     r.add("UDPRewriter", udp_rewriter);
     r.add("IPAddrRewriter", ip_addr_rewriter);
     r.add("IPAddrPairRewriter", ip_addr_pair_rewriter);
+    r.add("ICMPPingRewriter", icmp_ping_rewriter);
 }
 
 /// What a mapping is keyed on. Positions index the tuple (source address,
@@ -322,6 +323,17 @@ fn make(
     class: &'static str,
     shape: Shape,
 ) -> Result<Box<dyn Model>, ModelError> {
+    let specs = parse_specs(args)?;
+    Ok(Box::new(Rewriter {
+        specs,
+        protos,
+        class,
+        shape,
+    }))
+}
+
+/// The input specs, one per input; keywords are skipped.
+fn parse_specs(args: &ModelArgs<'_>) -> Result<Vec<Spec>, ModelError> {
     // Named patterns come from the box's IPRewriterPatterns elements.
     let mut named: Vec<(String, super::pattern::SharedPattern)> = Vec::new();
     for e in args
@@ -382,12 +394,7 @@ fn make(
     if specs.is_empty() {
         return Err("no input specs".into());
     }
-    Ok(Box::new(Rewriter {
-        specs,
-        protos,
-        class,
-        shape,
-    }))
+    Ok(specs)
 }
 
 fn ip_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
@@ -423,4 +430,215 @@ fn ip_addr_pair_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, Mod
         "IPAddrPairRewriter",
         Shape::AddrPair,
     )
+}
+
+/// `ICMPPingRewriter`: echo requests get a mapping of their addresses
+/// and identifier; echo replies to a rewritten request are rewritten
+/// back. The identifier is the high half of the transport header's
+/// sequence-number slot ([`Flow::icmp_id_seq`]).
+struct PingRewriter {
+    specs: Vec<Spec>,
+}
+
+const PING_ORIG: [&str; 3] = ["ping.osrc", "ping.odst", "ping.oid"];
+const PING_NEW: [&str; 3] = ["ping.nsrc", "ping.ndst", "ping.nid"];
+
+impl PingRewriter {
+    fn state(cx: &Cx<'_>, flow: &Flow, names: &[&str; 3]) -> Option<[Expr; 3]> {
+        let get = |n: &str| flow.state(&cx.state_key(n)).cloned();
+        Some([get(names[0])?, get(names[1])?, get(names[2])?])
+    }
+
+    /// Writes addresses and identifier.
+    fn write(flow: &mut Flow, tr: usize, t: &[Expr; 3], seq: &Expr) {
+        flow.set_ip_field(Field::IpSrc, t[0].clone())
+            .expect("read before");
+        flow.set_ip_field(Field::IpDst, t[1].clone())
+            .expect("read before");
+        flow.set_icmp_id(tr, &t[2], seq);
+    }
+
+    fn request(
+        &self,
+        port: usize,
+        mut flow: Flow,
+        tr: usize,
+        tuple: [Expr; 3],
+        seq: Expr,
+        cx: &mut Cx<'_>,
+    ) {
+        if let (Some(orig), Some(new)) = (
+            Self::state(cx, &flow, &PING_ORIG),
+            Self::state(cx, &flow, &PING_NEW),
+        ) {
+            let same = (0..3).all(|i| {
+                let mut st = flow.store.clone();
+                st.assert_ne(cx.vars, &tuple[i], &orig[i]).is_err()
+            });
+            if same {
+                Self::write(&mut flow, tr, &new, &seq);
+                let out = flow
+                    .state(&cx.state_key("ping.fout"))
+                    .and_then(|e| e.as_const())
+                    .unwrap_or(0);
+                cx.emit(out as usize, flow);
+                return;
+            }
+        }
+        let Some(spec) = self.specs.get(port).or(self.specs.last()) else {
+            cx.drop_flow(flow, "no input spec");
+            return;
+        };
+        let (new, fout, rout) = match spec {
+            Spec::Drop => {
+                cx.unmet(
+                    flow,
+                    format!("state mismatch: no ping mapping, and input {port} drops new flows"),
+                );
+                return;
+            }
+            Spec::Pass(out) => {
+                cx.emit(*out, flow);
+                return;
+            }
+            Spec::Keep(f, r) => (tuple.clone(), *f, *r),
+            Spec::Pattern {
+                saddr,
+                sport,
+                daddr,
+                top,
+                fout,
+                rout,
+                ..
+            } => {
+                let mut t = tuple.clone();
+                if *saddr != 0 {
+                    t[0] = Expr::constant(u64::from(*saddr), 32);
+                }
+                if *daddr != 0 {
+                    t[1] = Expr::constant(u64::from(*daddr), 32);
+                }
+                if *top > 0 {
+                    let lo = u64::from(*sport);
+                    let v = cx.choice(
+                        "id",
+                        16,
+                        IntervalSet::range(lo, (lo + u64::from(*top)).min(0xffff)),
+                    );
+                    t[2] = Expr::var(v, 16);
+                } else if *sport != 0 {
+                    t[2] = Expr::constant(u64::from(*sport), 16);
+                }
+                (t, *fout, *rout)
+            }
+        };
+        for i in 0..3 {
+            flow.set_state(&cx.state_key(PING_ORIG[i]), tuple[i].clone());
+            flow.set_state(&cx.state_key(PING_NEW[i]), new[i].clone());
+        }
+        flow.set_state(&cx.state_key("ping.fout"), Expr::constant(fout as u64, 16));
+        flow.set_state(&cx.state_key("ping.rout"), Expr::constant(rout as u64, 16));
+        Self::write(&mut flow, tr, &new, &seq);
+        cx.emit(fout, flow);
+    }
+
+    fn reply(
+        &self,
+        port: usize,
+        flow: Flow,
+        tr: usize,
+        tuple: [Expr; 3],
+        seq: Expr,
+        cx: &mut Cx<'_>,
+    ) {
+        let mapped = (
+            Self::state(cx, &flow, &PING_ORIG),
+            Self::state(cx, &flow, &PING_NEW),
+        );
+        let (Some(orig), Some(new)) = mapped else {
+            self.unmapped_reply(port, flow, cx);
+            return;
+        };
+        // A reply comes from the rewritten destination to the rewritten
+        // source, with the rewritten identifier.
+        let want = [new[1].clone(), new[0].clone(), new[2].clone()];
+        let mut cur = flow;
+        for i in 0..3 {
+            let mut ne = cur.clone();
+            if ne.store.assert_ne(cx.vars, &tuple[i], &want[i]).is_ok() {
+                self.unmapped_reply(port, ne, cx);
+            }
+            if cur.store.assert_eq(cx.vars, &tuple[i], &want[i]).is_err() {
+                return;
+            }
+        }
+        let back = [orig[1].clone(), orig[0].clone(), orig[2].clone()];
+        Self::write(&mut cur, tr, &back, &seq);
+        cur.note(format!(
+            "{}: passed on stored state (reply to an earlier ping)",
+            cx.scope
+        ));
+        let out = cur
+            .state(&cx.state_key("ping.rout"))
+            .and_then(|e| e.as_const())
+            .unwrap_or(0);
+        cx.emit(out as usize, cur);
+    }
+
+    fn unmapped_reply(&self, port: usize, flow: Flow, cx: &mut Cx<'_>) {
+        match self.specs.get(port).or(self.specs.last()) {
+            Some(Spec::Pass(out)) => cx.emit(*out, flow),
+            _ => cx.unmet(flow, "state mismatch: an echo reply of no ping mapping"),
+        }
+    }
+}
+
+impl Model for PingRewriter {
+    fn apply(&self, port: usize, flow: Flow, cx: &mut Cx<'_>) {
+        let Some(proto) = verify::model::read_ip(&flow, cx, Field::IpProto) else {
+            return;
+        };
+        let (icmp, other) = cx.split(&flow, &proto, &IntervalSet::point(1));
+        if let Some(o) = other {
+            cx.drop_flow(o, "not ICMP");
+        }
+        let Some(mut flow) = icmp else { return };
+        let tr = match flow.transport() {
+            Ok(t) => t,
+            Err(v) => {
+                cx.memory(flow, &v);
+                return;
+            }
+        };
+        let word = flow.field(tr, Field::SrcPort).clone();
+        let Some((id, seq)) = flow.icmp_id_seq(cx.vars, tr) else {
+            cx.unmet(
+                flow,
+                "the ICMP identifier is not a plain value here (not modelled)",
+            );
+            return;
+        };
+        let src = flow.ip_field(Field::IpSrc).expect("read above");
+        let dst = flow.ip_field(Field::IpDst).expect("read above");
+        let tuple = [src, dst, id];
+        let of_type = |t: u64| IntervalSet::range(t << 8, (t << 8) | 0xff);
+        let (req, not_req) = cx.split(&flow, &word, &of_type(8));
+        if let Some(r) = req {
+            self.request(port, r, tr, tuple.clone(), seq.clone(), cx);
+        }
+        let Some(n) = not_req else { return };
+        let (rep, neither) = cx.split(&n, &word, &of_type(0));
+        if let Some(r) = rep {
+            self.reply(port, r, tr, tuple, seq, cx);
+        }
+        if let Some(x) = neither {
+            cx.drop_flow(x, "not an ICMP echo request or reply");
+        }
+    }
+}
+
+fn icmp_ping_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    Ok(Box::new(PingRewriter {
+        specs: parse_specs(args)?,
+    }))
 }
