@@ -22,6 +22,7 @@ pub fn register(r: &mut ModelRegistry) {
     r.add("IPAddrRewriter", ip_addr_rewriter);
     r.add("IPAddrPairRewriter", ip_addr_pair_rewriter);
     r.add("ICMPPingRewriter", icmp_ping_rewriter);
+    r.add("ICMPRewriter", icmp_rewriter);
 }
 
 /// What a mapping is keyed on. Positions index the tuple (source address,
@@ -230,6 +231,8 @@ impl Rewriter {
         }
         flow.set_state(&cx.state_key("rout"), Expr::constant(rout as u64, 16));
         flow.set_state(&cx.state_key("fout"), Expr::constant(fout as u64, 16));
+        // What the mapping is keyed on, for ICMPRewriter.
+        flow.set_state(&cx.state_key("shape"), Expr::constant(self.shape as u64, 8));
         write_positions(&mut flow, &identity(self.shape.forward()), &new);
         cx.emit(fout, flow);
     }
@@ -641,4 +644,209 @@ fn icmp_ping_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelE
     Ok(Box::new(PingRewriter {
         specs: parse_specs(args)?,
     }))
+}
+
+/// `ICMPRewriter(MAPS)`: an ICMP error quoting a packet that left through
+/// one of the MAPS rewriters (so quoting the rewritten packet) is
+/// translated back: the quote gets the original addresses, ports or
+/// identifier, and the error goes to the original source. Errors about
+/// replies (the quote is a packet the mapping sent inside) are not
+/// modelled and are dropped, as errors about no mapping are.
+struct IcmpRewriterModel {
+    /// (rewriter name, output offset).
+    maps: Vec<(String, usize)>,
+}
+
+/// ICMP error types (RFC 792).
+const ICMP_ERRORS: [u64; 5] = [3, 4, 5, 11, 12];
+
+impl IcmpRewriterModel {
+    /// Tries one map on `flow`: the part it translates is emitted, the
+    /// rest returned.
+    fn try_map(
+        &self,
+        name: &str,
+        offset: usize,
+        flow: Flow,
+        quote: usize,
+        cx: &mut Cx<'_>,
+    ) -> Vec<Flow> {
+        let node = cx.scope.split('/').next().unwrap_or_default().to_string();
+        let key = |k: &str| format!("{node}/{name}/{k}");
+        let get = |f: &Flow, k: &str| f.state(&key(k)).cloned();
+        let qtr = quote + 1;
+        if let (Some(osrc), Some(odst), Some(oid), Some(nsrc), Some(ndst), Some(nid)) = (
+            get(&flow, "ping.osrc"),
+            get(&flow, "ping.odst"),
+            get(&flow, "ping.oid"),
+            get(&flow, "ping.nsrc"),
+            get(&flow, "ping.ndst"),
+            get(&flow, "ping.nid"),
+        ) {
+            let mut f = flow;
+            let Some((id, seq)) = f.icmp_id_seq(cx.vars, qtr) else {
+                return vec![f];
+            };
+            let got = [
+                f.field(quote, Field::IpSrc).clone(),
+                f.field(quote, Field::IpDst).clone(),
+                id,
+            ];
+            let want = [nsrc, ndst, nid];
+            let (hit, rest) = split_all(cx, f, &got, &want);
+            if let Some(mut h) = hit {
+                h.set_field(quote, Field::IpSrc, osrc.clone());
+                h.set_field(quote, Field::IpDst, odst);
+                h.set_icmp_id(qtr, &oid, &seq);
+                h.set_ip_field(Field::IpDst, osrc)
+                    .expect("outer header read");
+                h.note(format!(
+                    "{}: ICMP error translated with {name}'s ping mapping",
+                    cx.scope
+                ));
+                cx.emit(offset, h);
+            }
+            return rest;
+        }
+        let Some(shape) = get(&flow, "shape") else {
+            return vec![flow];
+        };
+        let names = ["src", "sport", "dst", "dport"];
+        let orig: Option<Vec<Expr>> = names.iter().map(|n| get(&flow, &format!("o{n}"))).collect();
+        let new: Option<Vec<Expr>> = names.iter().map(|n| get(&flow, &format!("n{n}"))).collect();
+        let (Some(orig), Some(new)) = (orig, new) else {
+            return vec![flow];
+        };
+        let with_ports = shape.as_const() == Some(Shape::FourTuple as u64);
+        let fields: &[Field] = if with_ports {
+            &TUPLE
+        } else {
+            &[Field::IpSrc, Field::IpDst]
+        };
+        let pick = |t: &[Expr]| -> Vec<Expr> {
+            if with_ports {
+                t.to_vec()
+            } else {
+                vec![t[0].clone(), t[2].clone()]
+            }
+        };
+        let got: Vec<Expr> = fields
+            .iter()
+            .map(|&fld| {
+                let h = if fld.header() == verify::HeaderKind::Ipv4 {
+                    quote
+                } else {
+                    qtr
+                };
+                flow.field(h, fld).clone()
+            })
+            .collect();
+        let (hit, rest) = split_all(cx, flow, &got, &pick(&new));
+        if let Some(mut h) = hit {
+            for (fld, e) in fields.iter().zip(pick(&orig)) {
+                let at = if fld.header() == verify::HeaderKind::Ipv4 {
+                    quote
+                } else {
+                    qtr
+                };
+                h.set_field(at, *fld, e);
+            }
+            h.set_ip_field(Field::IpDst, orig[0].clone())
+                .expect("outer header read");
+            h.note(format!(
+                "{}: ICMP error translated with {name}'s mapping",
+                cx.scope
+            ));
+            cx.emit(offset, h);
+        }
+        rest
+    }
+}
+
+/// Splits on `got[i] == want[i]` for all i: the part where all hold, and
+/// disjoint parts where one fails.
+fn split_all(
+    cx: &mut Cx<'_>,
+    flow: Flow,
+    got: &[Expr],
+    want: &[Expr],
+) -> (Option<Flow>, Vec<Flow>) {
+    let mut differ = Vec::new();
+    let mut cur = flow;
+    for (g, w) in got.iter().zip(want) {
+        let mut ne = cur.clone();
+        if ne.store.assert_ne(cx.vars, g, w).is_ok() {
+            differ.push(ne);
+        }
+        if cur.store.assert_eq(cx.vars, g, w).is_err() {
+            return (None, differ);
+        }
+    }
+    (Some(cur), differ)
+}
+
+impl Model for IcmpRewriterModel {
+    fn apply(&self, _port: usize, flow: Flow, cx: &mut Cx<'_>) {
+        let Some(proto) = verify::model::read_ip(&flow, cx, Field::IpProto) else {
+            return;
+        };
+        let (icmp, other) = cx.split(&flow, &proto, &IntervalSet::point(1));
+        if let Some(o) = other {
+            cx.drop_flow(o, "not ICMP");
+        }
+        let Some(flow) = icmp else { return };
+        let tr = match flow.transport() {
+            Ok(t) => t,
+            Err(v) => {
+                cx.memory(flow, &v);
+                return;
+            }
+        };
+        let word = flow.field(tr, Field::SrcPort).clone();
+        let errors = ICMP_ERRORS
+            .iter()
+            .map(|&t| IntervalSet::range(t << 8, (t << 8) | 0xff))
+            .fold(IntervalSet::empty(), |a, b| a.union(&b));
+        let (err, not_err) = cx.split(&flow, &word, &errors);
+        if let Some(n) = not_err {
+            cx.drop_flow(n, "not an ICMP error");
+        }
+        let Some(err) = err else { return };
+        let quote = tr + 1;
+        if let Err(v) = err.expect(quote, verify::HeaderKind::Ipv4) {
+            cx.memory(err, &v);
+            return;
+        }
+        let mut rest = vec![err];
+        for (name, offset) in &self.maps {
+            let mut next = Vec::new();
+            for f in rest {
+                next.extend(self.try_map(name, *offset, f, quote, cx));
+            }
+            rest = next;
+        }
+        for r in rest {
+            cx.drop_flow(r, "an ICMP error about no known mapping");
+        }
+    }
+}
+
+fn icmp_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    let a = args.args();
+    let Some(maps) = a.first() else {
+        return Err("expected ICMPRewriter(MAPS)".into());
+    };
+    let mut out = Vec::new();
+    for m in maps.split_ascii_whitespace() {
+        let (name, offset) = match m.split_once(':') {
+            Some((n, o)) => (
+                n,
+                o.parse()
+                    .map_err(|_| format!("bad output offset in '{m}'"))?,
+            ),
+            None => (m, 0),
+        };
+        out.push((name.to_string(), offset));
+    }
+    Ok(Box::new(IcmpRewriterModel { maps: out }))
 }
