@@ -225,3 +225,20 @@ pub fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ModelEr
         .parse()
         .map_err(|_| format!("{what}: expected a number, got '{text}'"))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_class_has_a_model() {
+        let models = super::models();
+        let missing: Vec<&str> = crate::specs()
+            .iter()
+            .map(|s| s.class)
+            .filter(|c| models.get(c).is_none())
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "classes without a symbolic model: {missing:?}"
+        );
+    }
+}

@@ -271,3 +271,13 @@ fn icmp_errors_come_back_through_the_nat_translated() {
     assert_eq!(fields["ip.src#2"]["value"], "ip.src");
     assert_eq!(fields["sport#2"]["value"], "sport");
 }
+
+#[test]
+fn stored_bytes_land_in_their_fields() {
+    let (_, r, _) = verify("storedata", None);
+    assert_eq!(verdict(&r[0]), "INVARIANT-VIOLATED");
+    assert_eq!(verdict(&r[1]), "INVARIANT-HOLDS");
+    let fields = &r[2]["paths"][0]["fields"];
+    assert_eq!(fields["dport"]["value"], "0");
+    assert_eq!(fields["ip.tos"]["constraint"], "ip.tos & 0x3 = 0x0");
+}

@@ -7,11 +7,14 @@ use verify::{Model, ModelArgs, ModelError, ModelRegistry};
 use crate::symbolic::Everywhere;
 
 pub fn register(r: &mut ModelRegistry) {
+    // A rate splitter's choice depends on timing: either output.
     for class in [
         "HashSwitch",
         "RoundRobinSwitch",
         "RandomSwitch",
         "StrideSwitch",
+        "RatedSplitter",
+        "BandwidthRatedSplitter",
     ] {
         r.add(class, any_output);
     }

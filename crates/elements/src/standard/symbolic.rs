@@ -21,6 +21,7 @@ pub fn register(r: &mut ModelRegistry) {
     r.add("Switch", switch);
     r.add("PaintTee", paint_tee);
     r.add("StripToNetworkHeader", strip_to_network_header);
+    r.add("StoreData", store_data);
 }
 
 fn offset_violation(e: OffsetError, what: HeaderKind) -> MemoryViolation {
@@ -399,4 +400,110 @@ fn strip_to_network_header(_args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, 
 /// For `CheckPaint` in the routing group.
 pub(crate) fn paint_color(args: &ModelArgs<'_>, class: &str) -> Result<u64, ModelError> {
     color_arg(args, class)
+}
+
+/// `StoreData(OFFSET, DATA [, MASK])`: the bytes written are mapped onto
+/// the fields they fall in. A field written whole (every bit) becomes the
+/// constant; a field written in part becomes a new value whose written
+/// bits are the data's and whose other bits are unknown (the relation to
+/// the old value is not kept: an over-approximation).
+struct StoreDataModel {
+    offset: u32,
+    data: Vec<u8>,
+    mask: Vec<u8>,
+}
+
+impl Model for StoreDataModel {
+    fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
+        // (header index, field) → the values the written bits allow.
+        let mut writes: Vec<(usize, verify::Field, IntervalSet)> = Vec::new();
+        for (k, &d) in self.data.iter().enumerate() {
+            let m = self.mask.get(k).copied().unwrap_or(0xff);
+            if m == 0 {
+                continue;
+            }
+            let at = self.offset + k as u32;
+            let Some((kind, hoff)) = locate(&flow, at) else {
+                // Past the modelled headers: payload bytes, not modelled
+                // apart from the payload's identity.
+                continue;
+            };
+            let Some(idx) = (flow.head..flow.headers.len()).find(|&i| {
+                flow.headers[i].kind == kind && header_start(&flow, i) == Some(at - hoff)
+            }) else {
+                continue;
+            };
+            // A byte may hold two fields (IPv4 version and length).
+            for nib in [0xf0u8, 0x0f] {
+                let bits = m & nib;
+                if bits == 0 {
+                    continue;
+                }
+                let t = match byte_test(
+                    kind,
+                    hoff,
+                    1,
+                    u64::from(bits),
+                    0,
+                    CmpOp::Eq,
+                    u64::from(d & bits),
+                ) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        cx.unmet(flow, format!("StoreData at byte {at}: {e}"));
+                        return;
+                    }
+                };
+                match writes.iter_mut().find(|x| x.0 == idx && x.1 == t.field) {
+                    Some(x) => x.2 = x.2.intersect(&t.set),
+                    None => writes.push((idx, t.field, t.set)),
+                }
+            }
+        }
+        for (idx, field, set) in writes {
+            let e = match set.single() {
+                Some(v) => Expr::constant(v, field.width()),
+                None => {
+                    let v = cx.vars.fresh_in(
+                        format!("{}.{}", cx.scope, field.name()),
+                        field.width(),
+                        verify::VarKind::Input,
+                        set,
+                    );
+                    Expr::var(v, field.width())
+                }
+            };
+            flow.set_field(idx, field, e);
+        }
+        cx.emit(port, flow);
+    }
+}
+
+/// Byte offset of header `i` from the data pointer.
+fn header_start(flow: &Flow, i: usize) -> Option<u32> {
+    let mut at = 0;
+    for h in &flow.headers[flow.head..i] {
+        at += match h.kind {
+            HeaderKind::Transport => 20,
+            k => k.fixed_len()? as u32,
+        };
+    }
+    Some(at)
+}
+
+fn store_data(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    use clickconf::args::{ArgValue, Bytes};
+    let a = args.args();
+    if a.len() < 2 {
+        return Err("expected StoreData(OFFSET, DATA [, MASK])".into());
+    }
+    let offset = number(&a[0], "OFFSET")?;
+    let data = Bytes::parse_arg(&a[1]).map_err(|e| format!("DATA: {e}"))?.0;
+    let mask = match a.get(2) {
+        Some(m) if !m.trim().starts_with("GROW") => {
+            Bytes::parse_arg(m).map_err(|e| format!("MASK: {e}"))?.0
+        }
+        _ => Vec::new(),
+    };
+    Ok(Box::new(StoreDataModel { offset, data, mask }))
 }
