@@ -223,7 +223,7 @@ pub fn args_of(args: &ModelArgs<'_>) -> Vec<String> {
 pub fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ModelError> {
     text.trim()
         .parse()
-        .map_err(|_| format!("{what}: expected a number, got '{text}'"))
+        .map_err(|_| ModelError::from(format!("{what}: expected a number, got '{text}'")))
 }
 
 #[cfg(test)]

@@ -174,7 +174,7 @@ impl ModelArgs<'_> {
 
     /// An expression for an IPv4 address argument: a literal, or `?NAME`
     /// for a symbolic parameter.
-    pub fn ip(&mut self, text: &str) -> Result<Expr, String> {
+    pub fn ip(&mut self, text: &str) -> Result<Expr, ModelError> {
         if let Some(name) = text.strip_prefix('?') {
             let v = self.vars.param(name, 32);
             self.vars.set_format(v, crate::expr::Format::Ipv4);
@@ -188,8 +188,23 @@ impl ModelArgs<'_> {
     }
 }
 
-/// Why a model could not be built.
-pub type ModelError = String;
+/// Why a model could not be built: the element's arguments are outside
+/// what the model covers, or do not parse.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ModelError(pub String);
+
+impl From<String> for ModelError {
+    fn from(s: String) -> ModelError {
+        ModelError(s)
+    }
+}
+
+impl From<&str> for ModelError {
+    fn from(s: &str) -> ModelError {
+        ModelError(s.to_string())
+    }
+}
 
 /// Builds the model of a configured element.
 pub type MakeModel = fn(&mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError>;

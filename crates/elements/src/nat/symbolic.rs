@@ -391,7 +391,9 @@ fn parse_specs(args: &ModelArgs<'_>) -> Result<Vec<Spec>, ModelError> {
                     rout: r as usize,
                 }
             }
-            InputSpec::Mapper(_) => return Err(format!("input spec {i}: mappers have no model")),
+            InputSpec::Mapper(_) => {
+                return Err(format!("input spec {i}: mappers have no model").into());
+            }
         });
     }
     if specs.is_empty() {

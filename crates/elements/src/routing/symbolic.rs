@@ -121,7 +121,7 @@ fn lookup(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
         let r = parse_route(text, false)
             .ok_or_else(|| format!("route {i}: expected 'ADDR/MASK [GW] OUT'"))?;
         if r.port < 0 {
-            return Err(format!("route {i}: bad output"));
+            return Err(format!("route {i}: bad output").into());
         }
         let key = (r.port as usize, r.gw);
         let label = match labels.iter().position(|k| *k == key) {
@@ -206,7 +206,8 @@ fn get_ip_address(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError
         Some("16") | Some("IP dst") | Some("dst") => Ok(Box::new(GetDst)),
         other => Err(format!(
             "only GetIPAddress(16) (the destination address) is modelled, not {other:?}"
-        )),
+        )
+        .into()),
     }
 }
 

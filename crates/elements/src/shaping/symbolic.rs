@@ -94,7 +94,7 @@ fn set_dscp(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
         None => number(v, "DSCP")?,
     };
     if dscp > 63 {
-        return Err(format!("DSCP {dscp} is more than 63"));
+        return Err(format!("DSCP {dscp} is more than 63").into());
     }
     Ok(Box::new(SetDscp { dscp }))
 }
@@ -117,7 +117,7 @@ fn set_ecn(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
             if n < 4 {
                 Ok(n)
             } else {
-                Err(format!("ECN {n} is more than 3"))
+                Err(format!("ECN {n} is more than 3").into())
             }
         })?,
     };

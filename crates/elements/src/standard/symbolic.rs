@@ -152,10 +152,7 @@ fn word_formula(flow: &Flow, w: &super::classifier::Word) -> Result<Formula, Str
         }
         let v = (w.value >> shift) & 0xff;
         let Some((kind, hoff)) = locate(flow, w.offset + k) else {
-            return Err(format!(
-                "byte {} is past the modelled headers",
-                w.offset + k
-            ));
+            return Err(format!("byte {} is past the modelled headers", w.offset + k));
         };
         bytes.push((kind, hoff, m, v));
     }
@@ -347,7 +344,7 @@ fn switch(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
 fn color_arg(args: &ModelArgs<'_>, class: &str) -> Result<u64, ModelError> {
     let a = args.args();
     let Some(c) = a.first() else {
-        return Err(format!("expected {class}(COLOR)"));
+        return Err(format!("expected {class}(COLOR)").into());
     };
     if a.len() > 1 {
         return Err("only the paint annotation itself (no ANNO argument) is modelled".into());

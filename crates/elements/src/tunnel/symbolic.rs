@@ -45,8 +45,12 @@ fn split_keywords(args: &[String]) -> (Vec<String>, Vec<(String, String)>) {
 fn int(text: &str, what: &str) -> Result<u64, ModelError> {
     let t = text.trim();
     match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        Some(h) => u64::from_str_radix(h, 16).map_err(|_| format!("{what}: bad number '{t}'")),
-        None => t.parse().map_err(|_| format!("{what}: bad number '{t}'")),
+        Some(h) => {
+            u64::from_str_radix(h, 16).map_err(|_| format!("{what}: bad number '{t}'").into())
+        }
+        None => t
+            .parse()
+            .map_err(|_| format!("{what}: bad number '{t}'").into()),
     }
 }
 
@@ -524,9 +528,7 @@ fn store_ip_address(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelErr
         "12" | "src" => Field::IpSrc,
         "16" | "dst" => Field::IpDst,
         o => {
-            return Err(format!(
-                "only offsets 12 (src) and 16 (dst) are modelled, not {o}"
-            ));
+            return Err(format!("only offsets 12 (src) and 16 (dst) are modelled, not {o}").into());
         }
     };
     Ok(Box::new(StoreAddr { value, field }))
