@@ -344,21 +344,22 @@ pub fn restrict(cx: &mut Cx<'_>, flow: Flow, formula: &Formula) -> Vec<Flow> {
 }
 
 /// Sends `flow` through a first-match rule list: each rule's part goes to
-/// its output (`None`: dropped), what matches no rule is returned.
+/// its output (`None`: dropped, with `drop_reason(rule index)`), what
+/// matches no rule is returned.
 pub fn first_match(
     cx: &mut Cx<'_>,
     flow: Flow,
     rules: &[(Formula, Option<usize>)],
-    drop_reason: &str,
+    drop_reason: &dyn Fn(usize) -> String,
 ) -> Vec<Flow> {
     let mut rest = vec![flow];
-    for (formula, out) in rules {
+    for (index, (formula, out)) in rules.iter().enumerate() {
         let mut next = Vec::new();
         for g in rest {
             for m in restrict(cx, g.clone(), formula) {
                 match out {
                     Some(port) => cx.emit(*port, m),
-                    None => cx.drop_flow(m, drop_reason),
+                    None => cx.drop_flow(m, drop_reason(index)),
                 }
             }
             next.extend(restrict(cx, g, &formula.clone().negate()));

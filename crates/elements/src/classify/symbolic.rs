@@ -56,14 +56,20 @@ fn formula(e: &Expr) -> Result<Formula, String> {
 /// First matching rule wins; what matches none is dropped.
 struct Rules {
     rules: Vec<(Formula, Option<usize>)>,
+    /// The rules as written, for explanations.
+    texts: Vec<String>,
     class: &'static str,
 }
 
 impl Model for Rules {
     fn apply(&self, _port: usize, flow: Flow, cx: &mut Cx<'_>) {
-        let reason = format!("{} drops it (rule says drop)", self.class);
+        let reason = |i: usize| format!("{} rule {i} '{}' drops it", self.class, self.texts[i]);
         for rest in first_match(cx, flow, &self.rules, &reason) {
-            cx.drop_flow(rest, format!("no {} rule matches", self.class));
+            let all: Vec<String> = self.texts.iter().map(|t| format!("'{t}'")).collect();
+            cx.drop_flow(
+                rest,
+                format!("no {} rule matches ({})", self.class, all.join(", ")),
+            );
         }
     }
 }
@@ -79,6 +85,7 @@ fn ip_classifier(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError>
     }
     Ok(Box::new(Rules {
         rules,
+        texts: args.args().iter().map(|t| t.trim().to_string()).collect(),
         class: "IPClassifier",
     }))
 }
@@ -103,6 +110,7 @@ fn ip_filter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
     }
     Ok(Box::new(Rules {
         rules,
+        texts: args.args().iter().map(|t| t.trim().to_string()).collect(),
         class: "IPFilter",
     }))
 }

@@ -121,6 +121,8 @@ fn unstrip(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
 /// onto the headers the flow has there.
 struct ClassifierModel {
     patterns: Vec<Pattern>,
+    /// The patterns as written, for explanations.
+    texts: Vec<String>,
 }
 
 /// The header (index, kind, byte offset in it) holding byte `off` after
@@ -152,7 +154,10 @@ fn word_formula(flow: &Flow, w: &super::classifier::Word) -> Result<Formula, Str
         }
         let v = (w.value >> shift) & 0xff;
         let Some((kind, hoff)) = locate(flow, w.offset + k) else {
-            return Err(format!("byte {} is past the modelled headers", w.offset + k));
+            return Err(format!(
+                "byte {} is past the modelled headers",
+                w.offset + k
+            ));
         };
         bytes.push((kind, hoff, m, v));
     }
@@ -244,20 +249,23 @@ impl Model for ClassifierModel {
             }
             rules.push((Formula::And(clauses), Some(i)));
         }
-        for rest in first_match(cx, flow, &rules, "") {
-            cx.drop_flow(rest, "no Classifier pattern matches");
+        for rest in first_match(cx, flow, &rules, &|_| String::new()) {
+            cx.drop_flow(
+                rest,
+                format!("no Classifier pattern matches ({})", self.texts.join(", ")),
+            );
         }
     }
 }
 
 fn classifier(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
-    let patterns = args
-        .args()
+    let texts = args.args();
+    let patterns = texts
         .iter()
         .enumerate()
         .map(|(i, a)| parse_pattern(a, i))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Box::new(ClassifierModel { patterns }))
+    Ok(Box::new(ClassifierModel { patterns, texts }))
 }
 
 struct PaintModel {
