@@ -13,6 +13,11 @@ pub const SAMPLES: &[(&str, &str, bool)] = &[
         false,
     ),
     (
+        "TCPSeqRewriter",
+        "Idle -> in :: MarkIPHeader(14) -> s :: RoundRobinSwitch; s[0] -> [0]x :: TCPSeqRewriter(SEED 1, CAPACITY 8) -> Discard; s[1] -> [1]x; x[1] -> Discard",
+        false,
+    ),
+    (
         "UDPRewriter",
         "Idle -> in :: MarkIPHeader(14) -> x :: UDPRewriter(pattern - - 10.0.0.9 53 0 0) -> Discard",
         false,

@@ -1,7 +1,8 @@
 //! Network address and port translation: Click's rewriter family
 //! (`IPRewriter`, `TCPRewriter`, `UDPRewriter`, `IPAddrRewriter`,
 //! `IPAddrPairRewriter`, `ICMPPingRewriter`, `ICMPRewriter`), their named
-//! patterns and mappers.
+//! patterns and mappers; and `TCPSeqRewriter`, an ISN randomiser of our
+//! own.
 //!
 //! Key decision: every rewriter class is one element (`rewriter`) over one
 //! flow table (`flow`) and one pattern language (`pattern`); the classes
@@ -19,6 +20,7 @@ pub mod rewriter;
 pub mod roundrobinipmapper;
 pub mod symbolic;
 pub mod tcprewriter;
+pub mod tcpseqrewriter;
 pub mod udprewriter;
 
 use engine::ElementSpec;
@@ -34,6 +36,7 @@ pub fn specs() -> Vec<ElementSpec> {
         iprewriterpatterns::SPEC,
         roundrobinipmapper::SPEC,
         tcprewriter::SPEC,
+        tcpseqrewriter::SPEC,
         udprewriter::SPEC,
     ]
 }

@@ -1,5 +1,6 @@
 //! Symbolic models of `IPRewriter`, `TCPRewriter`, `UDPRewriter`,
-//! `IPAddrRewriter` and `IPAddrPairRewriter`.
+//! `IPAddrRewriter`, `IPAddrPairRewriter`, the ICMP rewriters and
+//! `TCPSeqRewriter`.
 //!
 //! The mapping a rewriter makes for a flow is pushed into the flow as
 //! state (original and rewritten 4-tuple, and the outputs of both
@@ -23,6 +24,7 @@ pub fn register(r: &mut ModelRegistry) {
     r.add("IPAddrPairRewriter", ip_addr_pair_rewriter);
     r.add("ICMPPingRewriter", icmp_ping_rewriter);
     r.add("ICMPRewriter", icmp_rewriter);
+    r.add("TCPSeqRewriter", tcp_seq_rewriter);
 }
 
 /// What a mapping is keyed on. Positions index the tuple (source address,
@@ -851,4 +853,147 @@ fn icmp_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError>
         out.push((name.to_string(), offset));
     }
     Ok(Box::new(IcmpRewriterModel { maps: out }))
+}
+
+/// `TCPSeqRewriter`: a TCP flow's first packet on input 0 picks the
+/// offset Δ — a middlebox choice over all 32-bit values unless DELTA
+/// fixes it — and pushes it into the flow with the flow's tuple; every
+/// packet of the flow has Δ added to its sequence number. A packet on
+/// input 1 whose tuple is that tuple reversed has Δ taken off its
+/// acknowledgment number (and, with SACK, off `tcp.sack`), so a
+/// connection through the element on both legs verifies for every Δ by
+/// normalisation alone (`seq + Δ + 1 − Δ` is `seq + 1`). Fragments and
+/// malformed headers are not modelled (the transport header is always
+/// whole), nor is eviction from a full table.
+struct SeqRewriter {
+    delta: Option<u64>,
+    sack: bool,
+}
+
+const SEQ_FLOW: [&str; 4] = ["seq.src", "seq.sport", "seq.dst", "seq.dport"];
+
+impl SeqRewriter {
+    fn stored(cx: &Cx<'_>, flow: &Flow) -> Option<(Expr, [Expr; 4])> {
+        let get = |n: &str| flow.state(&cx.state_key(n)).cloned();
+        Some((
+            get("delta")?,
+            [
+                get(SEQ_FLOW[0])?,
+                get(SEQ_FLOW[1])?,
+                get(SEQ_FLOW[2])?,
+                get(SEQ_FLOW[3])?,
+            ],
+        ))
+    }
+
+    fn add_to_seq(mut flow: Flow, delta: &Expr, cx: &mut Cx<'_>) {
+        let seq = flow.ip_field(Field::TcpSeq).expect("tuple read");
+        flow.set_ip_field(Field::TcpSeq, seq.plus(delta))
+            .expect("tuple read");
+        cx.emit(0, flow);
+    }
+
+    fn new_flow(&self, mut flow: Flow, tuple: &[Expr; 4], cx: &mut Cx<'_>) {
+        let delta = match self.delta {
+            Some(d) => Expr::constant(d, 32),
+            None => Expr::var(cx.choice("delta", 32, IntervalSet::full(32)), 32),
+        };
+        flow.set_state(&cx.state_key("delta"), delta.clone());
+        for (name, e) in SEQ_FLOW.iter().zip(tuple) {
+            flow.set_state(&cx.state_key(name), e.clone());
+        }
+        Self::add_to_seq(flow, &delta, cx);
+    }
+
+    fn outbound(&self, flow: Flow, tuple: [Expr; 4], cx: &mut Cx<'_>) {
+        let Some((delta, known)) = Self::stored(cx, &flow) else {
+            self.new_flow(flow, &tuple, cx);
+            return;
+        };
+        let same = identity(Shape::FourTuple.forward());
+        if entailed(cx, &flow, &tuple, &known, &same) {
+            Self::add_to_seq(flow, &delta, cx);
+            return;
+        }
+        let (is_known, other) = split_tuple(cx, flow, &tuple, &known, &same);
+        if let Some(f) = is_known {
+            Self::add_to_seq(f, &delta, cx);
+        }
+        for f in other {
+            self.new_flow(f, &tuple, cx);
+        }
+    }
+
+    fn translate(&self, mut flow: Flow, delta: &Expr, cx: &mut Cx<'_>) {
+        let mut fields = vec![Field::TcpAck];
+        if self.sack {
+            // `tcp.sack` is 0 when there is no block, where the element
+            // changes nothing; the model shifts it all the same, which
+            // only matters to a query about packets without SACK.
+            fields.push(Field::TcpSack);
+        }
+        for f in fields {
+            let e = flow.ip_field(f).expect("tuple read");
+            flow.set_ip_field(f, e.minus(delta)).expect("tuple read");
+        }
+        flow.note(format!(
+            "{}: acknowledgment translated back by the flow's offset",
+            cx.scope
+        ));
+        cx.emit(1, flow);
+    }
+
+    fn inbound(&self, flow: Flow, tuple: [Expr; 4], cx: &mut Cx<'_>) {
+        let Some((delta, known)) = Self::stored(cx, &flow) else {
+            cx.emit(1, flow);
+            return;
+        };
+        let reply = Shape::FourTuple.reply();
+        if entailed(cx, &flow, &tuple, &known, reply) {
+            self.translate(flow, &delta, cx);
+            return;
+        }
+        let (answer, other) = split_tuple(cx, flow, &tuple, &known, reply);
+        if let Some(f) = answer {
+            self.translate(f, &delta, cx);
+        }
+        for f in other {
+            cx.emit(1, f);
+        }
+    }
+}
+
+impl Model for SeqRewriter {
+    fn apply(&self, port: usize, flow: Flow, cx: &mut Cx<'_>) {
+        let Some(proto) = verify::model::read_ip(&flow, cx, Field::IpProto) else {
+            return;
+        };
+        let (tcp, other) = cx.split(&flow, &proto, &IntervalSet::point(6));
+        if let Some(o) = other {
+            cx.emit(port, o);
+        }
+        let Some(flow) = tcp else { return };
+        let tuple = match read_tuple(&flow, Shape::FourTuple) {
+            Ok(t) => t,
+            Err(v) => {
+                cx.memory(flow, &v);
+                return;
+            }
+        };
+        if port == 0 {
+            self.outbound(flow, tuple, cx);
+        } else {
+            self.inbound(flow, tuple, cx);
+        }
+    }
+}
+
+fn tcp_seq_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    let mut a = clickconf::args::Args::new(args.config);
+    let c = super::tcpseqrewriter::parse_config(&mut a).map_err(|e| e.to_string())?;
+    a.complete().map_err(|e| e.to_string())?;
+    Ok(Box::new(SeqRewriter {
+        delta: c.delta.map(u64::from),
+        sack: c.sack,
+    }))
 }
