@@ -281,3 +281,66 @@ fn stored_bytes_land_in_their_fields() {
     assert_eq!(fields["dport"]["value"], "0");
     assert_eq!(fields["ip.tos"]["constraint"], "ip.tos & 0x3 = 0x0");
 }
+
+/// The value of the witness's `…delta` entry (an ISN randomiser's offset).
+fn witness_delta(r: &serde_json::Value) -> u64 {
+    let witness = r["witness"].as_object().expect("a witness");
+    let (_, v) = witness
+        .iter()
+        .find(|(k, _)| k.ends_with(".delta"))
+        .unwrap_or_else(|| panic!("no delta in {witness:?}"));
+    v.as_str().unwrap().parse().unwrap()
+}
+
+#[test]
+fn isn_randomiser_on_both_legs_connects_for_every_offset() {
+    // Acceptance item 9: the client's ack check needs seq + Δ − Δ to
+    // cancel, for every Δ the randomiser may pick.
+    let (code, r, _) = verify("isn", None);
+    assert_eq!(code, 0);
+    assert_eq!(verdict(&r[0]), "CONNECTED");
+    let fields = &r[0]["paths"][0]["fields"];
+    assert_eq!(fields["tcp.seq"]["value"], "tcp.seq + fw/isn.delta + 1");
+    // The server does see shifted sequence numbers.
+    assert_eq!(verdict(&r[1]), "INVARIANT-VIOLATED");
+    assert_eq!(r[1]["condition"], "tcp.seq");
+    // SACK blocks come back with the acknowledgment.
+    assert_eq!(verdict(&r[2]), "INVARIANT-HOLDS");
+    let notes = r[2]["paths"].as_array().unwrap().iter().flat_map(|p| {
+        p["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_string())
+    });
+    assert!(
+        notes
+            .collect::<Vec<_>>()
+            .iter()
+            .any(|n| n.starts_with("fw/isn: acknowledgment translated back")),
+        "the TCP path came back through the randomiser's input 1 with state"
+    );
+}
+
+#[test]
+fn replies_around_the_isn_randomiser_do_not_connect() {
+    let (code, r, _) = verify("isn-bypass", None);
+    assert_eq!(code, 0);
+    assert_eq!(verdict(&r[0]), "NOT-CONNECTED");
+    assert_eq!(r[0]["at"], "client:in:0");
+    assert!(r[0]["reason"].as_str().unwrap().contains("ack"));
+    assert_ne!(witness_delta(&r[0]), 0);
+}
+
+#[test]
+fn sack_blocks_left_untranslated_break_the_sack_invariant() {
+    let (code, r, _) = verify("isn-nosack", None);
+    assert_eq!(code, 0);
+    // The acknowledgment alone is right, so the connection opens ...
+    assert_eq!(verdict(&r[0]), "CONNECTED");
+    // ... and only the SACK invariant finds the mistake.
+    assert_eq!(verdict(&r[1]), "INVARIANT-VIOLATED");
+    assert_eq!(r[1]["condition"], "tcp.sack - tcp.ack");
+    assert_eq!(r[1]["at"], "client:in:0");
+    assert_ne!(witness_delta(&r[1]), 0);
+}
