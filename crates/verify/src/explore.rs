@@ -133,6 +133,41 @@ pub fn explore(
     out
 }
 
+/// Runs `flow` as if `place`'s element had just sent it out of `port`
+/// (an endpoint's answer leaves by the element's output, not through it).
+pub fn explore_after(
+    net: &Network,
+    vars: &mut Vars,
+    place: Place,
+    port: u16,
+    flow: Flow,
+    target: &dyn Fn(Place) -> bool,
+) -> Outcome {
+    let next = net.next_places(place.node, place.element, port);
+    if next.is_empty() {
+        let mut out = Outcome::default();
+        out.exits.push((
+            Place {
+                node: place.node,
+                element: place.element,
+                port,
+            },
+            flow,
+        ));
+        return out;
+    }
+    let mut all = Outcome::default();
+    for p in next {
+        let o = explore(net, vars, p, flow.clone(), target);
+        all.delivered.extend(o.delivered);
+        all.deaths.extend(o.deaths);
+        all.exits.extend(o.exits);
+        all.loops.extend(o.loops);
+        all.steps += o.steps;
+    }
+    all
+}
+
 /// Records (or updates) a loop that ends: the flow came back changed.
 fn note_finite_loop(loops: &mut Vec<LoopSeen>, flow: &Flow, prev: &Visit, count: u32) {
     let places = flow.history.places();

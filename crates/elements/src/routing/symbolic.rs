@@ -143,15 +143,21 @@ fn lookup(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
     Ok(Box::new(Lookup { groups }))
 }
 
-/// Swaps addresses, and ports for TCP and UDP.
-struct Mirror;
+/// Swaps addresses; for TCP and UDP packets that are not later fragments
+/// also ports, and for TCP the sequence and acknowledgment numbers; sets
+/// the destination annotation to the new destination (unless DST_ANNO is
+/// false).
+struct Mirror {
+    dst_anno: bool,
+}
 
 impl Model for Mirror {
     fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
-        let (Ok(src), Ok(dst), Ok(proto)) = (
+        let (Ok(src), Ok(dst), Ok(proto), Ok(frag)) = (
             flow.ip_field(Field::IpSrc),
             flow.ip_field(Field::IpDst),
             flow.ip_field(Field::IpProto),
+            flow.ip_field(Field::IpFrag),
         ) else {
             let v = flow.ip().err().unwrap_or(verify::MemoryViolation {
                 wanted: verify::HeaderKind::Ipv4,
@@ -160,31 +166,61 @@ impl Model for Mirror {
             cx.memory(flow, &v);
             return;
         };
-        flow.set_ip_field(Field::IpSrc, dst).expect("read above");
-        flow.set_ip_field(Field::IpDst, src).expect("read above");
+        flow.set_ip_field(Field::IpSrc, dst.clone())
+            .expect("read above");
+        flow.set_ip_field(Field::IpDst, src.clone())
+            .expect("read above");
+        if self.dst_anno {
+            flow.set_anno(Anno::DstIp, src);
+        }
+        let first = byte_test(HeaderKind::Ipv4, 6, 2, 0x1fff, 0, CmpOp::Eq, 0)
+            .expect("fragment offset is a field")
+            .set;
         let ports = IntervalSet::point(6).union(&IntervalSet::point(17));
-        let (tcpudp, other) = cx.split(&flow, &proto, &ports);
-        if let Some(mut t) = tcpudp {
-            match (t.ip_field(Field::SrcPort), t.ip_field(Field::DstPort)) {
-                (Ok(s), Ok(d)) => {
-                    t.set_ip_field(Field::SrcPort, d).expect("read above");
-                    t.set_ip_field(Field::DstPort, s).expect("read above");
-                    cx.emit(port, t);
-                }
-                _ => {
-                    let v = t.transport().expect_err("no transport header");
-                    cx.memory(t, &v);
+        let mut swapped = Vec::new();
+        let (whole, later) = cx.split(&flow, &frag, &first);
+        if let Some(l) = later {
+            swapped.push(l);
+        }
+        if let Some(w) = whole {
+            let (tcpudp, other) = cx.split(&w, &proto, &ports);
+            swapped.extend(other);
+            if let Some(mut t) = tcpudp {
+                match (t.ip_field(Field::SrcPort), t.ip_field(Field::DstPort)) {
+                    (Ok(s), Ok(d)) => {
+                        t.set_ip_field(Field::SrcPort, d).expect("read above");
+                        t.set_ip_field(Field::DstPort, s).expect("read above");
+                        let (tcp, udp) = cx.split(&t, &proto, &IntervalSet::point(6));
+                        if let Some(mut t) = tcp {
+                            let seq = t.ip_field(Field::TcpSeq).expect("read above");
+                            let ack = t.ip_field(Field::TcpAck).expect("read above");
+                            t.set_ip_field(Field::TcpSeq, ack).expect("read above");
+                            t.set_ip_field(Field::TcpAck, seq).expect("read above");
+                            swapped.push(t);
+                        }
+                        swapped.extend(udp);
+                    }
+                    _ => {
+                        let v = t.transport().expect_err("no transport header");
+                        cx.memory(t, &v);
+                    }
                 }
             }
         }
-        if let Some(o) = other {
-            cx.emit(port, o);
+        for f in swapped {
+            cx.emit(port, f);
         }
     }
 }
 
-fn ip_mirror(_args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
-    Ok(Box::new(Mirror))
+fn ip_mirror(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    let mut dst_anno = true;
+    for a in args.args() {
+        if let Some(v) = a.trim().strip_prefix("DST_ANNO") {
+            dst_anno = matches!(v.trim(), "true" | "1" | "yes" | "t" | "y");
+        }
+    }
+    Ok(Box::new(Mirror { dst_anno }))
 }
 
 /// `GetIPAddress(16)`: the destination address annotation from the header.

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use crate::domain::IntervalSet;
-use crate::explore::{Outcome, explore};
+use crate::explore::{Outcome, explore, explore_after};
 use crate::expr::{Expr, Var, VarKind, Vars};
 use crate::flow::{Field, Flow, HeaderKind, Place, tcp_flags};
 use crate::model::{Death, DeathKind};
@@ -77,6 +77,9 @@ pub enum Query {
         from: Place,
         to: Place,
         fields: Vec<InvTerm>,
+        /// `over CLIENT SERVER`: compare a segment the server sends on the
+        /// connection the client opened.
+        over: Option<(Place, Place)>,
     },
     Loops,
     /// `reach FROM -> TO over CLIENT SERVER`: what FROM sends to SERVER's
@@ -175,10 +178,24 @@ pub fn parse_query(
             })
         }
         "inv" => {
-            let Some((places, fields)) = rest
-                .split_once(": ")
-                .or_else(|| rest.split_once(':').filter(|_| false))
-            else {
+            let (rest, over) = match rest.split_once(" over ") {
+                Some((r, o)) => (r, Some(o)),
+                None => (rest, None),
+            };
+            let over = match over {
+                Some(o) => {
+                    let parts: Vec<&str> = o.split_whitespace().collect();
+                    let [c, sv] = parts.as_slice() else {
+                        return Err(err(
+                            col_in(o.trim()),
+                            "expected 'over CLIENT SERVER'".into(),
+                        ));
+                    };
+                    Some((place(c)?, place(sv)?))
+                }
+                None => None,
+            };
+            let Some((places, fields)) = rest.split_once(": ") else {
                 return Err(err(rest_col, "expected 'inv FROM TO: FIELD, ...'".into()));
             };
             let places = places.replace("->", " ");
@@ -231,6 +248,7 @@ pub fn parse_query(
                 from: place(from)?,
                 to: place(to)?,
                 fields: fs,
+                over,
             })
         }
         "loops" => {
@@ -355,7 +373,18 @@ pub fn run_query(net: &Network, query: &Query, text: &str) -> Report {
             server,
             when,
         } => tcp_connect(net, *client, *server, when),
-        Query::Inv { from, to, fields } => invariant(net, *from, *to, fields),
+        Query::Inv {
+            from,
+            to,
+            fields,
+            over: None,
+        } => invariant(net, *from, *to, fields),
+        Query::Inv {
+            from,
+            to,
+            fields,
+            over: Some(over),
+        } => invariant_over(net, (*from, *to), fields, *over),
         Query::Loops => loops(net),
         Query::ReachOver {
             from,

@@ -181,6 +181,21 @@ pub(super) fn tcp_connect(net: &Network, client: Place, server: Place, when: &[C
             )
             .collect();
         let isn = vars.fresh("server.isn", 32, VarKind::Choice);
+        // The server's TCP answers: addresses and ports swapped, its own
+        // ISN, acknowledging seq + 1; the answer leaves by the server
+        // element's output (the element stands for the host).
+        let (src, dst) = (
+            f2.field(ip, Field::IpSrc).clone(),
+            f2.field(ip, Field::IpDst).clone(),
+        );
+        f2.set_field(ip, Field::IpSrc, dst);
+        f2.set_field(ip, Field::IpDst, src);
+        let (sport, dport) = (
+            f2.field(tr, Field::SrcPort).clone(),
+            f2.field(tr, Field::DstPort).clone(),
+        );
+        f2.set_field(tr, Field::SrcPort, dport);
+        f2.set_field(tr, Field::DstPort, sport);
         let recv_seq = f2.field(tr, Field::TcpSeq).clone();
         f2.set_field(
             tr,
@@ -195,7 +210,7 @@ pub(super) fn tcp_connect(net: &Network, client: Place, server: Place, when: &[C
         // Each leg is a new packet: coming back to places an earlier leg
         // crossed is not a loop.
         f2.visits = imbl::HashMap::new();
-        let leg2 = explore(net, &mut vars, server, f2, &|p| p.node == cnode);
+        let leg2 = explore_after(net, &mut vars, server, 0, f2, &|p| p.node == cnode);
         if let Some(r) = memsafe_report(net, &vars, &leg2, &fields) {
             return r;
         }
@@ -584,6 +599,19 @@ pub(super) fn reach_over(
             .cloned()
             .unwrap_or_else(|| carrier.field(tr, Field::TcpAck).clone());
         let ack = carrier.field(tr, Field::TcpSeq).clone();
+        // The proxy's segment goes back the way the connection came.
+        let (src, dst) = (
+            carrier.field(ip, Field::IpSrc).clone(),
+            carrier.field(ip, Field::IpDst).clone(),
+        );
+        carrier.set_field(ip, Field::IpSrc, dst);
+        carrier.set_field(ip, Field::IpDst, src);
+        let (sport, dport) = (
+            carrier.field(tr, Field::SrcPort).clone(),
+            carrier.field(tr, Field::DstPort).clone(),
+        );
+        carrier.set_field(tr, Field::SrcPort, dport);
+        carrier.set_field(tr, Field::DstPort, sport);
         carrier.set_field(
             tr,
             Field::TcpFlags,
@@ -597,7 +625,7 @@ pub(super) fn reach_over(
             net.place_name(server),
             net.place_name(client)
         ));
-        let o = explore(net, &mut vars, server, carrier, &|p| p == to);
+        let o = explore_after(net, &mut vars, server, 0, carrier, &|p| p == to);
         outcome.delivered.extend(o.delivered);
         outcome.deaths.extend(o.deaths);
         outcome.exits.extend(o.exits);
