@@ -393,7 +393,10 @@ pub fn unparse_ip_opt(out: &mut String, opt: &[u8]) {
                         }
                         s = "^";
                     }
-                    if flag != 0 {
+                    // Only the address-and-time flags (1 to 3) carry an
+                    // address before each time; other unknown flags are
+                    // 4-byte entries, read as times.
+                    if size == 8 {
                         let _ = write!(
                             out,
                             "{s}{}=",
@@ -1319,6 +1322,15 @@ impl Desc<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn timestamp_options_with_unknown_flags_read_no_further_than_the_option() {
+        // Timestamp option, length 8, pointer 9 (full), flag 4: one 4-byte entry.
+        // A proptest input once made this read past the option.
+        let mut out = String::new();
+        super::unparse_ip_opt(&mut out, &[68, 8, 9, 4, 0, 0, 0, 7]);
+        assert!(out.starts_with("ts.4{"), "{out}");
+    }
+
     use super::*;
 
     #[test]
