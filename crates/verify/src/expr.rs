@@ -9,6 +9,8 @@
 //! randomiser on both legs verifies for every Δ with no solver.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 
 use crate::domain::{IntervalSet, max_of};
 
@@ -141,28 +143,64 @@ impl Vars {
 
 /// `konst + Σ coef·var (mod 2^width)`, terms sorted by variable, no zero
 /// coefficients.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+///
+/// The terms are shared and their hash is kept: a sequence number that
+/// crossed thousands of randomisers is a sum of thousands of offsets, and
+/// flows are copied and compared at every element.
+#[derive(Clone, Debug)]
 pub struct Expr {
     pub width: u8,
     pub konst: u64,
-    pub terms: Vec<(Var, u64)>,
+    pub terms: Rc<[(Var, u64)]>,
+    terms_hash: u64,
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Expr) -> bool {
+        self.width == other.width
+            && self.konst == other.konst
+            && self.terms_hash == other.terms_hash
+            && self.terms == other.terms
+    }
+}
+
+impl Eq for Expr {}
+
+impl Hash for Expr {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.width.hash(state);
+        self.konst.hash(state);
+        self.terms_hash.hash(state);
+    }
+}
+
+/// A hash of the terms: a sum of mixed (variable, coefficient) pairs, cheap
+/// to compute in the merges that build expressions.
+fn hash_terms(terms: &[(Var, u64)]) -> u64 {
+    terms.iter().fold(0u64, |acc, &(v, c)| {
+        let x = (u64::from(v.0) << 32 ^ c).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        acc.wrapping_add(x ^ (x >> 29))
+    })
 }
 
 impl Expr {
-    pub fn constant(v: u64, width: u8) -> Expr {
+    /// An expression from its parts; `terms` sorted by variable, without
+    /// zero coefficients.
+    pub fn from_parts(width: u8, konst: u64, terms: Vec<(Var, u64)>) -> Expr {
         Expr {
             width,
-            konst: v & max_of(width),
-            terms: Vec::new(),
+            konst: konst & max_of(width),
+            terms_hash: hash_terms(&terms),
+            terms: terms.into(),
         }
     }
 
+    pub fn constant(v: u64, width: u8) -> Expr {
+        Expr::from_parts(width, v, Vec::new())
+    }
+
     pub fn var(v: Var, width: u8) -> Expr {
-        Expr {
-            width,
-            konst: 0,
-            terms: vec![(v, 1)],
-        }
+        Expr::from_parts(width, 0, vec![(v, 1)])
     }
 
     pub fn as_const(&self) -> Option<u64> {
@@ -171,7 +209,7 @@ impl Expr {
 
     /// The variable, when the expression is exactly one variable.
     pub fn as_var(&self) -> Option<Var> {
-        match self.terms.as_slice() {
+        match &*self.terms {
             [(v, 1)] if self.konst == 0 => Some(*v),
             _ => None,
         }
@@ -217,11 +255,11 @@ impl Expr {
                 j += 1;
             }
         }
-        Expr {
-            width: self.width,
-            konst: self.konst.wrapping_add(sign(other.konst)) & m,
+        Expr::from_parts(
+            self.width,
+            self.konst.wrapping_add(sign(other.konst)),
             terms,
-        }
+        )
     }
 
     pub fn plus(&self, other: &Expr) -> Expr {
@@ -238,19 +276,19 @@ impl Expr {
             return self.clone();
         };
         let coef = self.terms[pos].1;
-        let mut rest = self.clone();
-        rest.terms.remove(pos);
+        let mut rest_terms = self.terms.to_vec();
+        rest_terms.remove(pos);
+        let rest = Expr::from_parts(self.width, self.konst, rest_terms);
         let m = self.mask();
-        let scaled = Expr {
-            width: self.width,
-            konst: by.konst.wrapping_mul(coef) & m,
-            terms: by
-                .terms
+        let scaled = Expr::from_parts(
+            self.width,
+            by.konst.wrapping_mul(coef),
+            by.terms
                 .iter()
                 .map(|&(w, c)| (w, c.wrapping_mul(coef) & m))
                 .filter(|t| t.1 != 0)
                 .collect(),
-        };
+        );
         rest.plus(&scaled)
     }
 
@@ -281,7 +319,7 @@ impl fmt::Display for ExprDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = max_of(self.e.width);
         let mut first = true;
-        for &(v, c) in &self.e.terms {
+        for &(v, c) in self.e.terms.iter() {
             let name = &self.vars.info(v).name;
             let neg = c > m / 2;
             let mag = if neg { c.wrapping_neg() & m } else { c };

@@ -561,7 +561,7 @@ impl Flow {
     /// when the slot holds an expression that is not of that form.
     pub fn icmp_id_seq(&mut self, vars: &mut Vars, tr: usize) -> Option<(Expr, Expr)> {
         let slot = self.store.resolve(self.field(tr, Field::TcpSeq));
-        match slot.terms.as_slice() {
+        match &*slot.terms {
             [] => Some((
                 Expr::constant(slot.konst >> 16, 16),
                 Expr::constant(slot.konst & 0xffff, 16),
@@ -570,11 +570,7 @@ impl Flow {
                 let info = vars.info(x).clone();
                 let hi = vars.fresh(format!("{}.id", info.name), 16, info.kind);
                 let lo = vars.fresh(format!("{}.icmpseq", info.name), 16, info.kind);
-                let split = Expr {
-                    width: 32,
-                    konst: 0,
-                    terms: vec![(hi, 0x1_0000), (lo, 1)],
-                };
+                let split = Expr::from_parts(32, 0, vec![(hi, 0x1_0000), (lo, 1)]);
                 self.store.define_parts(vars, x, &split).ok()?;
                 self.set_field(tr, Field::TcpSeq, split);
                 Some((Expr::var(hi, 16), Expr::var(lo, 16)))
@@ -597,18 +593,10 @@ impl Flow {
     pub fn set_icmp_id(&mut self, tr: usize, id: &Expr, seq: &Expr) {
         let mut slot = Expr::constant(0, 32);
         for (v, c) in id.terms.iter() {
-            slot = slot.plus(&Expr {
-                width: 32,
-                konst: 0,
-                terms: vec![(*v, c * 0x1_0000)],
-            });
+            slot = slot.plus(&Expr::from_parts(32, 0, vec![(*v, c * 0x1_0000)]));
         }
         slot = slot.add_const(id.konst << 16);
-        let seq32 = Expr {
-            width: 32,
-            konst: seq.konst,
-            terms: seq.terms.clone(),
-        };
+        let seq32 = Expr::from_parts(32, seq.konst, seq.terms.to_vec());
         self.set_field(tr, Field::TcpSeq, slot.plus(&seq32));
     }
 

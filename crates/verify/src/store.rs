@@ -81,7 +81,7 @@ impl Store {
     /// (else every value of its width).
     pub fn possible(&self, vars: &Vars, e: &Expr) -> IntervalSet {
         let e = self.resolve(e);
-        match e.terms.as_slice() {
+        match &*e.terms {
             [] => IntervalSet::point(e.konst),
             [(v, c)] => {
                 let d = self.domain(vars, *v).intersect(&IntervalSet::full(e.width));
@@ -103,7 +103,7 @@ impl Store {
         let set = set.intersect(&IntervalSet::full(e.width));
         let e = self.resolve(e);
         let m = max_of(e.width);
-        match e.terms.as_slice() {
+        match &*e.terms {
             [] => {
                 if set.contains(e.konst) {
                     Ok(())
