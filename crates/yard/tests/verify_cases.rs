@@ -344,3 +344,27 @@ fn sack_blocks_left_untranslated_break_the_sack_invariant() {
     assert_eq!(r[1]["at"], "client:in:0");
     assert_ne!(witness_delta(&r[1]), 0);
 }
+
+#[test]
+fn generated_networks_give_exact_answers() {
+    // The shapes `yard verify --bench` times, small: the answers, not the
+    // times, are checked here.
+    use verify::bench::{measure_big_router, measure_chain, measure_tree};
+    let registry = elements::registry();
+    let models = elements::symbolic::models();
+    let kinds: Vec<String> = [
+        "IPRewriter(pattern 192.0.2.{k} 1024-65535 - - 0 1, drop)",
+        "IPRewriter(keep 0 1, drop)",
+        "TCPSeqRewriter",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (m, _) = measure_chain(30, &kinds, &registry, &models).unwrap();
+    assert_eq!(m.verdict, "CONNECTED");
+    let (m, per_leaf) = measure_tree(5, &registry, &models).unwrap();
+    assert_eq!(m.verdict, "one path per leaf");
+    assert_eq!(per_leaf.len(), 32);
+    let (m, per_port) = measure_big_router(5000, 16, &registry, &models).unwrap();
+    assert_eq!(m.verdict, "one path per port", "{per_port:?}");
+}
