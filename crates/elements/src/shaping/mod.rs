@@ -50,17 +50,17 @@ fn set_tos(packet: &mut Packet, mask: u8, value: u8) -> bool {
         return false;
     };
     let tos = (h[1] & !mask) | (value & mask);
-    let old = u16::from_be_bytes([h[0], h[1]]);
-    let new = u16::from_be_bytes([h[0], tos]);
     let sum = u16::from_be_bytes([h[10], h[11]]);
-    let new_sum = packet::checksum::update_u16(sum, old, new);
     // Bytes that would stay as they are are not written, so that a source
     // refilling this buffer has nothing to copy back (traffic often has the
-    // code point already). The checksum is compared too: Click's update
-    // turns 0xffff into 0 even when the TOS does not change.
-    if tos == h[1] && new_sum == sum {
+    // code point already). Click's update turns a checksum of 0xffff into 0
+    // even when the TOS does not change; any other stays.
+    if tos == h[1] && sum != 0xffff {
         return true;
     }
+    let old = u16::from_be_bytes([h[0], h[1]]);
+    let new = u16::from_be_bytes([h[0], tos]);
+    let new_sum = packet::checksum::update_u16(sum, old, new);
     let Some(h) = packet
         .network_header_prefix_mut(20)
         .filter(|h| h.len() >= 20)
@@ -233,6 +233,17 @@ mod set_tos_tests {
             tag,
             "the buffer still holds what the source wrote"
         );
+    }
+
+    #[test]
+    fn an_update_that_changes_no_word_keeps_every_checksum_but_0xffff() {
+        // What lets `set_tos` skip the update when the TOS stays.
+        for sum in 0..=u16::MAX {
+            for word in [0x4500u16, 0x45b8, 0xffff, 0] {
+                let kept = packet::checksum::update_u16(sum, word, word) == sum;
+                assert_eq!(kept, sum != 0xffff, "sum {sum:#x}, word {word:#x}");
+            }
+        }
     }
 
     #[test]
