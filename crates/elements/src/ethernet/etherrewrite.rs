@@ -82,7 +82,9 @@ impl SimpleAction for EtherRewrite {
         let end = start + packet.len();
         let at = packet.anno().mac_header().unwrap_or(start);
         let n = end.saturating_sub(at).min(12);
-        if let Some(h) = packet.buffer_mut().get_mut(at..at + n) {
+        // Only the addresses are written, so a source refilling this buffer
+        // copies back these 12 bytes rather than the whole frame.
+        if let Some(h) = packet.buffer_range_mut(at, at + n).filter(|h| h.len() == n) {
             h.copy_from_slice(&self.addrs[..n]);
         }
         Verdict::Pass
@@ -126,6 +128,22 @@ mod tests {
         assert_eq!(e.action(&mut p), Verdict::Pass);
         assert_eq!(&p.data()[..12], &[2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1]);
         assert_eq!(&p.data()[12..], &frame[12..]);
+    }
+
+    #[test]
+    fn a_refilled_buffer_gets_its_frame_back() {
+        // A source's refill copies back only what an element wrote; the
+        // rewrite must say it wrote the header and not more, nor less.
+        let mut e = element("1:1:1:1:1:1, 2:2:2:2:2:2");
+        let frame: Vec<u8> = (0u8..200).collect();
+        let tag = Packet::new_origin_tag();
+        let mut p = Packet::new();
+        p.refill(tag, &frame).unwrap();
+        p.set_mac_header(0);
+        assert_eq!(e.action(&mut p), Verdict::Pass);
+        assert_eq!(p.origin(), tag);
+        p.refill(tag, &frame).unwrap();
+        assert_eq!(p.data(), &frame[..]);
     }
 
     #[test]

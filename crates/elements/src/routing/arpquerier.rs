@@ -473,6 +473,23 @@ impl ARPQuerier {
             last = Some((key, e.eth));
             Some(e.eth)
         };
+        // Commonest of all, one next hop for the whole batch: its entry is
+        // looked up once and each packet only compared with it.
+        if let Some(first) = batch.as_slice().first() {
+            let key = u32::from(first.anno().dst_ip());
+            if batch
+                .iter()
+                .all(|p| p.headroom() >= 14 && u32::from(p.anno().dst_ip()) == key)
+            {
+                let Some(dst) = known(key) else {
+                    return false;
+                };
+                for p in batch.iter_mut() {
+                    self.encapsulate(p, dst);
+                }
+                return true;
+            }
+        }
         let ready = batch
             .iter()
             .all(|p| p.headroom() >= 14 && known(u32::from(p.anno().dst_ip())).is_some());
@@ -939,6 +956,32 @@ mod tests {
             "1 packets killed\n2 ARP queries sent\n"
         );
         assert_eq!(h.q.read_handler("responses").unwrap(), "1");
+    }
+
+    #[test]
+    fn batches_to_one_or_several_neighbours() {
+        let mut h = harness("10.0.0.254, 02:00:00:00:00:fe");
+        h.push(1, vec![reply([10, 0, 0, 1], [2, 0, 0, 0, 0, 1])]);
+        h.push(1, vec![reply([10, 0, 0, 2], [2, 0, 0, 0, 0, 2])]);
+        let to = |d: u8| ip_packet([10, 0, 0, d]);
+        let [sent, q] = h.push(0, vec![to(1), to(1), to(1)]);
+        assert!(q.is_empty());
+        for p in &sent {
+            assert_eq!(
+                &p.data()[..14],
+                &[2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0xfe, 8, 0]
+            );
+        }
+        assert_eq!(sent.len(), 3);
+        let [sent, _] = h.push(0, vec![to(1), to(2), to(1)]);
+        let dsts: Vec<u8> = sent.iter().map(|p| p.data()[5]).collect();
+        assert_eq!(dsts, [1, 2, 1]);
+        // One unknown neighbour: the others still go, it waits.
+        let [sent, q] = h.push(0, vec![to(2), to(3), to(2)]);
+        let dsts: Vec<u8> = sent.iter().map(|p| p.data()[5]).collect();
+        assert_eq!(dsts, [2, 2]);
+        assert_eq!(q.len(), 1);
+        assert_eq!(h.q.held(), 1);
     }
 
     #[test]

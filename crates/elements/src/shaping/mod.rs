@@ -44,21 +44,31 @@ fn tos(packet: &Packet) -> Option<u8> {
 
 /// Sets the TOS bits under `mask` to `value`, updating the checksum;
 /// false if the packet has no IP header.
+#[inline]
 fn set_tos(packet: &mut Packet, mask: u8, value: u8) -> bool {
+    let Some(h) = packet.network_header().filter(|h| h.len() >= 20) else {
+        return false;
+    };
+    let tos = (h[1] & !mask) | (value & mask);
+    let sum = u16::from_be_bytes([h[10], h[11]]);
+    // Bytes that would stay as they are are not written, so that a source
+    // refilling this buffer has nothing to copy back (traffic often has the
+    // code point already). Click's update turns a checksum of 0xffff into 0
+    // even when the TOS does not change; any other stays.
+    if tos == h[1] && sum != 0xffff {
+        return true;
+    }
+    let old = u16::from_be_bytes([h[0], h[1]]);
+    let new = u16::from_be_bytes([h[0], tos]);
+    let new_sum = packet::checksum::update_u16(sum, old, new);
     let Some(h) = packet
         .network_header_prefix_mut(20)
         .filter(|h| h.len() >= 20)
     else {
         return false;
     };
-    // Computed before writing: reading back a byte just stored, as part of
-    // a wider load, stalls.
-    let tos = (h[1] & !mask) | (value & mask);
-    let old = u16::from_be_bytes([h[0], h[1]]);
-    let new = u16::from_be_bytes([h[0], tos]);
     h[1] = tos;
-    let sum = u16::from_be_bytes([h[10], h[11]]);
-    h[10..12].copy_from_slice(&packet::checksum::update_u16(sum, old, new).to_be_bytes());
+    h[10..12].copy_from_slice(&new_sum.to_be_bytes());
     true
 }
 
@@ -188,5 +198,69 @@ mod gaprate_tests {
         );
         // Rate 0: nothing goes once past the first half-second.
         assert!(!GapRate::new(0).need_update(t0 + 600 * MS));
+    }
+}
+
+#[cfg(test)]
+mod set_tos_tests {
+    use super::set_tos;
+    use packet::Packet;
+
+    /// An IPv4 header (TOS 0) with its checksum at bytes 10-11, then 8
+    /// bytes of payload.
+    fn packet(checksum: [u8; 2]) -> Packet {
+        let mut h = [
+            0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 1, 2, 3, 4, 5, 6,
+            7, 8,
+        ];
+        h[10..12].copy_from_slice(&checksum);
+        let mut p = Packet::from_slice(&h).unwrap();
+        p.set_network_header(0, 20);
+        p
+    }
+
+    #[test]
+    fn an_unchanged_tos_writes_nothing() {
+        let tag = Packet::new_origin_tag();
+        let mut p = packet([0x66, 0xcf]);
+        let frame = p.data().to_vec();
+        p.refill(tag, &frame).unwrap();
+        p.set_network_header(0, 20);
+        assert!(set_tos(&mut p, 0xfc, 0));
+        assert_eq!(p.data(), &frame[..]);
+        assert_eq!(
+            p.origin(),
+            tag,
+            "the buffer still holds what the source wrote"
+        );
+    }
+
+    #[test]
+    fn an_update_that_changes_no_word_keeps_every_checksum_but_0xffff() {
+        // What lets `set_tos` skip the update when the TOS stays.
+        for sum in 0..=u16::MAX {
+            for word in [0x4500u16, 0x45b8, 0xffff, 0] {
+                let kept = packet::checksum::update_u16(sum, word, word) == sum;
+                assert_eq!(kept, sum != 0xffff, "sum {sum:#x}, word {word:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_checksum_changes_as_in_click() {
+        // Click's incremental update turns 0xffff into 0 even when the TOS
+        // stays; so does ours.
+        let mut p = packet([0xff, 0xff]);
+        assert!(set_tos(&mut p, 0xfc, 0));
+        assert_eq!(&p.data()[10..12], &[0, 0]);
+        // A new code point: TOS and checksum change together.
+        let mut p = packet([0x66, 0xcf]);
+        assert!(set_tos(&mut p, 0xfc, 46 << 2));
+        assert_eq!(p.data()[1], 46 << 2);
+        assert_eq!(
+            packet::checksum::checksum(&p.data()[..20]),
+            0,
+            "still a valid header"
+        );
     }
 }

@@ -194,6 +194,11 @@ impl Test {
 
 /// A test as the packet path reads it: 32 bytes, so finding the next one
 /// is a shift, not a multiply, and two share a cache line.
+///
+/// The field is compared where it sits in the 4-byte word read: `lo` and
+/// `span` are the test's shifted left by `wide_shift`, and `wide_mask`
+/// clears the bits below, so the packet path needs no shift. (A field's
+/// values shifted left still fit in 32 bits, so order is kept.)
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C, align(32))]
 struct Step {
@@ -411,9 +416,9 @@ impl Program {
             .tests
             .iter()
             .map(|t| Step {
-                wide_mask: t.wide_mask,
-                lo: t.lo,
-                span: t.span,
+                wide_mask: t.wide_mask & (u32::MAX << t.wide_shift),
+                lo: t.lo << t.wide_shift,
+                span: t.span << t.wide_shift,
                 inside: t.inside,
                 outside: t.outside,
                 missing: t.missing,
@@ -428,20 +433,26 @@ impl Program {
     ///
     /// Each branch checks for a leaf on its own so that the compiler emits
     /// real (predicted) branches rather than a select: with a select, each
-    /// test waits for the one before it to finish.
+    /// test waits for the one before it to finish. The loop has no other
+    /// exit test, so a step checks for a leaf once.
     #[inline]
     fn run(&self, mut at: u32, h: &Headers<'_>) -> u32 {
-        while at < LEAF {
+        if at >= LEAF {
+            return at;
+        }
+        loop {
             let t = &self.steps[at as usize];
             let bytes = h.bases[usize::from(t.base) & 3];
             let off = usize::from(t.offset);
             let value = match bytes.get(off..off + 4) {
-                Some(w) => {
-                    (u32::from_be_bytes([w[0], w[1], w[2], w[3]]) & t.wide_mask) >> t.wide_shift
-                }
+                Some(w) => u32::from_be_bytes([w[0], w[1], w[2], w[3]]) & t.wide_mask,
+                // Near the end of the packet: the field alone, if there.
                 None => match h.load(&self.tests[at as usize].field) {
-                    Some(v) => v,
+                    Some(v) => v << t.wide_shift,
                     None => {
+                        if t.missing >= LEAF {
+                            return t.missing;
+                        }
                         at = t.missing;
                         continue;
                     }
@@ -459,7 +470,6 @@ impl Program {
                 at = t.outside;
             }
         }
-        at
     }
 }
 

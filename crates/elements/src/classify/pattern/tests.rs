@@ -224,6 +224,12 @@ mod compiled_agrees_with_the_rules {
         "ip[9] != 6",
         "ip hl > 5",
         "ip len < 40",
+        // Fields below the top of the word read, and shifted.
+        "ip vers = 4",
+        "ip vers > 3",
+        "ip dscp = 46",
+        "ip dscp >= 10",
+        "ip dscp < 3",
         // Edges: comparisons that never or always hold.
         "ip ttl < 0",
         "ip ttl >= 0",
