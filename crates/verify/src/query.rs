@@ -885,6 +885,16 @@ fn check_eq(vars: &Vars, flow: &mut Flow, got: &Expr, want: &Expr, what: &str) -
     Check::Only(cond, prefer)
 }
 
+/// Writes the server's answer numbers into the packet it received. The
+/// server place's element turns that packet round as `IPMirror` does —
+/// addresses, ports, and the sequence and acknowledgment numbers swapped
+/// — so the answer's sequence number goes in the acknowledgment slot and
+/// its acknowledgment in the sequence slot.
+fn answer_numbers(flow: &mut Flow, tr: usize, seq: Expr, ack: Expr) {
+    flow.set_field(tr, Field::TcpAck, seq);
+    flow.set_field(tr, Field::TcpSeq, ack);
+}
+
 fn tcp_connect(net: &Network, client: Place, server: Place, when: &[Cond]) -> Report {
     let mut vars = net.vars.clone();
     let mut conds = vec![
@@ -1018,8 +1028,7 @@ fn tcp_connect(net: &Network, client: Place, server: Place, when: &[Cond]) -> Re
             Field::TcpFlags,
             Expr::constant(tcp_flags::SYN | tcp_flags::ACK, 8),
         );
-        f2.set_field(tr, Field::TcpAck, recv_seq.add_const(1));
-        f2.set_field(tr, Field::TcpSeq, Expr::var(isn, 32));
+        answer_numbers(&mut f2, tr, Expr::var(isn, 32), recv_seq.add_const(1));
         f2.set_state("tcp/server.expect_ack", Expr::var(isn, 32).add_const(1));
         // Leg 2: the SYN/ACK, back to the client's box.
         let cnode = client.node;
@@ -1635,8 +1644,7 @@ fn reach_over(net: &Network, from: Place, to: Place, client: Place, server: Plac
             Field::TcpFlags,
             Expr::constant(tcp_flags::ACK | tcp_flags::PSH, 8),
         );
-        carrier.set_field(tr, Field::TcpSeq, next_seq);
-        carrier.set_field(tr, Field::TcpAck, ack);
+        answer_numbers(&mut carrier, tr, next_seq, ack);
         carrier.visits = imbl::HashMap::new();
         carrier.note(format!(
             "{} forwards the request inside the connection from {}",

@@ -143,15 +143,21 @@ fn lookup(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
     Ok(Box::new(Lookup { groups }))
 }
 
-/// Swaps addresses, and ports for TCP and UDP.
-struct Mirror;
+/// Swaps addresses; for TCP and UDP packets that are not later fragments
+/// also ports, and for TCP sequence and acknowledgment numbers (a reply
+/// acknowledges what the packet sent). With DST_ANNO the destination
+/// annotation becomes the new destination.
+struct Mirror {
+    dst_anno: bool,
+}
 
 impl Model for Mirror {
     fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
-        let (Ok(src), Ok(dst), Ok(proto)) = (
+        let (Ok(src), Ok(dst), Ok(proto), Ok(frag)) = (
             flow.ip_field(Field::IpSrc),
             flow.ip_field(Field::IpDst),
             flow.ip_field(Field::IpProto),
+            flow.ip_field(Field::IpFrag),
         ) else {
             let v = flow.ip().err().unwrap_or(verify::MemoryViolation {
                 wanted: verify::HeaderKind::Ipv4,
@@ -161,53 +167,133 @@ impl Model for Mirror {
             return;
         };
         flow.set_ip_field(Field::IpSrc, dst).expect("read above");
-        flow.set_ip_field(Field::IpDst, src).expect("read above");
+        flow.set_ip_field(Field::IpDst, src.clone())
+            .expect("read above");
+        if self.dst_anno {
+            flow.set_anno(Anno::DstIp, src);
+        }
         let ports = IntervalSet::point(6).union(&IntervalSet::point(17));
         let (tcpudp, other) = cx.split(&flow, &proto, &ports);
-        if let Some(mut t) = tcpudp {
-            match (t.ip_field(Field::SrcPort), t.ip_field(Field::DstPort)) {
-                (Ok(s), Ok(d)) => {
-                    t.set_ip_field(Field::SrcPort, d).expect("read above");
-                    t.set_ip_field(Field::DstPort, s).expect("read above");
-                    cx.emit(port, t);
-                }
-                _ => {
-                    let v = t.transport().expect_err("no transport header");
-                    cx.memory(t, &v);
-                }
-            }
-        }
         if let Some(o) = other {
             cx.emit(port, o);
+        }
+        let Some(t) = tcpudp else { return };
+        let first = byte_test(HeaderKind::Ipv4, 6, 2, 0x1fff, 0, CmpOp::Eq, 0)
+            .expect("the fragment offset is a field")
+            .set;
+        let (first, later) = cx.split(&t, &frag, &first);
+        if let Some(l) = later {
+            cx.emit(port, l);
+        }
+        let Some(mut f) = first else { return };
+        let swap = |f: &mut Flow, a: Field, b: Field| -> Result<(), verify::MemoryViolation> {
+            let (x, y) = (f.ip_field(a)?, f.ip_field(b)?);
+            f.set_ip_field(a, y)?;
+            f.set_ip_field(b, x)
+        };
+        if let Err(v) = swap(&mut f, Field::SrcPort, Field::DstPort) {
+            cx.memory(f, &v);
+            return;
+        }
+        let (tcp, udp) = cx.split(&f, &proto, &IntervalSet::point(6));
+        if let Some(u) = udp {
+            cx.emit(port, u);
+        }
+        if let Some(mut t) = tcp {
+            swap(&mut t, Field::TcpSeq, Field::TcpAck).expect("transport read above");
+            cx.emit(port, t);
         }
     }
 }
 
-fn ip_mirror(_args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
-    Ok(Box::new(Mirror))
+fn ip_mirror(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    let a = args.args();
+    let text = a.first().map(|s| s.trim()).unwrap_or_default();
+    let value = text.strip_prefix("DST_ANNO").unwrap_or(text).trim();
+    let dst_anno = match value {
+        "" | "true" | "yes" | "1" => true,
+        "false" | "no" | "0" => false,
+        v => return Err(format!("DST_ANNO: expected true or false, got '{v}'")),
+    };
+    Ok(Box::new(Mirror { dst_anno }))
 }
 
-/// `GetIPAddress(16)`: the destination address annotation from the header.
-struct GetDst;
+/// Where `GetIPAddress` reads the address it puts in the destination
+/// annotation.
+enum AddrFrom {
+    /// A field of the annotated IP header (`IP src`, `IP dst`).
+    Ip(Field),
+    /// The 4 bytes at this offset from the data pointer.
+    Offset(u32),
+}
 
-impl Model for GetDst {
-    fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
-        let Some(dst) = verify::model::read_ip(&flow, cx, Field::IpDst) else {
-            return;
+struct GetAddr {
+    from: AddrFrom,
+}
+
+/// The 32-bit field whose bytes are the 4 bytes at `offset` from the data
+/// pointer (the transport header taken as 20 bytes), as (header, field).
+fn field_at(flow: &Flow, offset: u32) -> Result<(usize, Field), String> {
+    let mut left = offset;
+    for (i, h) in flow.headers.iter().enumerate().skip(flow.head) {
+        let len = match h.kind {
+            HeaderKind::Transport => 20,
+            k => k
+                .fixed_len()
+                .ok_or("a header of varying length comes first")? as u32,
         };
-        flow.set_anno(Anno::DstIp, dst);
+        if left < len {
+            return byte_test(h.kind, left, 4, 0xffff_ffff, 0, CmpOp::Eq, 0)
+                .ok()
+                .filter(|t| t.field.width() == 32)
+                .map(|t| (i, t.field))
+                .ok_or_else(|| {
+                    format!(
+                        "bytes {left}-{} of the {} header are not an address field",
+                        left + 3,
+                        h.kind.name()
+                    )
+                });
+        }
+        left -= len;
+    }
+    Err("the offset is past the packet's headers".into())
+}
+
+impl Model for GetAddr {
+    fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
+        let addr = match self.from {
+            AddrFrom::Ip(f) => match verify::model::read_ip(&flow, cx, f) {
+                Some(a) => a,
+                None => return,
+            },
+            AddrFrom::Offset(off) => match field_at(&flow, off) {
+                Ok((i, f)) => flow.field(i, f).clone(),
+                Err(e) => {
+                    cx.unmet(flow, format!("GetIPAddress({off}): {e}"));
+                    return;
+                }
+            },
+        };
+        flow.set_anno(Anno::DstIp, addr);
         cx.emit(port, flow);
     }
 }
 
 fn get_ip_address(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
     let a = args.args();
-    match a.first().map(|s| s.trim()) {
-        Some("16") | Some("IP dst") | Some("dst") => Ok(Box::new(GetDst)),
-        other => Err(format!(
-            "only GetIPAddress(16) (the destination address) is modelled, not {other:?}"
-        )),
+    if a.len() > 1 {
+        return Err("only the destination annotation (no ANNO argument) is modelled".into());
     }
+    // As the element: OFFSET counts from the data pointer, `IP src|dst`
+    // reads the annotated IP header.
+    let from = match a.first().map(|s| s.trim()) {
+        Some("IP dst") | Some("dst") => AddrFrom::Ip(Field::IpDst),
+        Some("IP src") => AddrFrom::Ip(Field::IpSrc),
+        Some(o) => AddrFrom::Offset(crate::symbolic::number(o, "OFFSET")?),
+        None => return Err("expected GetIPAddress(OFFSET) or GetIPAddress(IP src|dst)".into()),
+    };
+    Ok(Box::new(GetAddr { from }))
 }
 
 struct SetDst {
