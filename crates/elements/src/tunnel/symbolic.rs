@@ -380,26 +380,46 @@ fn gre_decap(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
 struct Encap {
     proto: u64,
     src: Expr,
-    dst: Expr,
+    /// `None`: DST_ANNO, the packet's destination annotation.
+    dst: Option<Expr>,
     ttl: u64,
+    tos: u64,
+    df: bool,
 }
 
 impl Model for Encap {
     fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
+        let dst = self.dst.clone().unwrap_or_else(|| flow.anno(Anno::DstIp));
+        // Lengths are not modelled (a packet is its headers), and the ID
+        // counts packets: both are the element's to choose.
+        let min_len: usize = 20
+            + flow.headers[flow.head..]
+                .iter()
+                .filter_map(|h| h.kind.fixed_len())
+                .sum::<usize>();
+        let len = cx.choice("length", 16, IntervalSet::range(min_len as u64, 65535));
+        let id = cx.choice("id", 16, IntervalSet::full(16));
         let mut h = Header::zeroed(HeaderKind::Ipv4);
         h.set(Field::IpVers, Expr::constant(4, 4));
         h.set(Field::IpHl, Expr::constant(5, 4));
+        h.set(Field::IpTos, Expr::constant(self.tos, 8));
+        h.set(Field::IpLen, Expr::var(len, 16));
+        h.set(Field::IpId, Expr::var(id, 16));
+        h.set(
+            Field::IpFrag,
+            Expr::constant(if self.df { 0x4000 } else { 0 }, 16),
+        );
         h.set(Field::IpProto, Expr::constant(self.proto, 8));
         h.set(Field::IpSrc, self.src.clone());
-        h.set(Field::IpDst, self.dst.clone());
+        h.set(Field::IpDst, dst.clone());
         h.set(Field::IpTtl, Expr::constant(self.ttl, 8));
         // The bytes in front of the data are overwritten: headers already
         // stripped are gone.
         flow.headers.drain(..flow.head);
-        flow.net = None;
         flow.headers.insert(0, h);
         flow.head = 0;
         flow.net = Some(0);
+        flow.set_anno(Anno::DstIp, dst);
         cx.emit(port, flow);
     }
 }
@@ -418,18 +438,47 @@ fn ip_encap(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
         p => p.parse().map_err(|_| format!("bad PROTO '{p}'"))?,
     };
     let src = args.ip(a[1].trim())?;
-    let dst = args.ip(a[2].trim())?;
-    let mut ttl = 250;
-    for kw in &a[3..] {
-        if let Some(v) = kw.trim().strip_prefix("TTL") {
-            ttl = v.trim().parse().map_err(|_| format!("bad TTL '{v}'"))?;
+    let dst = match a[2].trim() {
+        "DST_ANNO" => None,
+        d => Some(args.ip(d)?),
+    };
+    let (_, keywords) = split_keywords(&a[3..]);
+    let kw = |k: &str| {
+        keywords
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let ttl = kw("TTL").map_or(Ok(250), |v| int(v, "TTL"))?;
+    let ce = bool_kw(&keywords, "CE", false);
+    // The TOS byte as the element computes it.
+    let tos = match (kw("TOS"), kw("DSCP")) {
+        (Some(_), Some(_)) => return Err("give TOS or DSCP, not both".into()),
+        (Some(t), None) => int(t, "TOS")?,
+        (None, Some(d)) => {
+            let ecn = match kw("ECT") {
+                None | Some("false") => 0,
+                Some("1") => 1,
+                Some("true" | "0" | "2") => 2,
+                Some(o) => return Err(format!("ECT: bad value '{o}'")),
+            };
+            (int(d, "DSCP")? << 2) | if ce { 3 } else { ecn }
         }
-    }
+        (None, None) => {
+            if ce {
+                3
+            } else {
+                0
+            }
+        }
+    };
     Ok(Box::new(Encap {
         proto,
         src,
         dst,
         ttl,
+        tos,
+        df: bool_kw(&keywords, "DF", false),
     }))
 }
 
