@@ -136,6 +136,21 @@ fn entailed(
     })
 }
 
+/// Whether the flow's constraints exclude `got[i] == want[j]` for all
+/// pairs at once.
+fn refuted(
+    cx: &Cx<'_>,
+    flow: &Flow,
+    got: &[Expr; 4],
+    want: &[Expr; 4],
+    pairs: &[(usize, usize)],
+) -> bool {
+    let mut s = flow.store.clone();
+    pairs
+        .iter()
+        .any(|&(i, j)| s.assert_eq(cx.vars, &got[i], &want[j]).is_err())
+}
+
 /// Splits `flow` on `got[i] == want[j]` for all pairs: the part where all
 /// hold, and disjoint parts where one fails.
 fn split_tuple(
@@ -338,20 +353,42 @@ impl Model for Rewriter {
             send_forward(flow, cx);
             return;
         }
-        if entailed(cx, &flow, &tuple, &new, reply) {
+        // A packet that is both a mapped source and a reply: Click's
+        // source-address rewriter looks its source up first (forward),
+        // the others find the reply.
+        let reply_first = self.shape != Shape::SrcAddr;
+        if entailed(cx, &flow, &tuple, &new, reply)
+            && (reply_first || refuted(cx, &flow, &tuple, &orig, &forward))
+        {
             send_back(flow, cx);
             return;
         }
-        let (is_reply, not_reply) = split_tuple(cx, flow, &tuple, &new, reply);
-        if let Some(r) = is_reply {
-            send_back(r, cx);
-        }
-        for f in not_reply {
-            let (is_fwd, not_fwd) = split_tuple(cx, f, &tuple, &orig, &forward);
-            if let Some(g) = is_fwd {
-                send_forward(g, cx);
+        let want = |is_reply: bool| {
+            if is_reply {
+                (&new, reply)
+            } else {
+                (&orig, &forward[..])
             }
-            for h in not_fwd {
+        };
+        let send = |is_reply: bool, f: Flow, cx: &mut Cx<'_>| {
+            if is_reply {
+                send_back(f, cx)
+            } else {
+                send_forward(f, cx)
+            }
+        };
+        let (w1, p1) = want(reply_first);
+        let (first, not_first) = split_tuple(cx, flow, &tuple, w1, p1);
+        if let Some(r) = first {
+            send(reply_first, r, cx);
+        }
+        let (w2, p2) = want(!reply_first);
+        for f in not_first {
+            let (second, neither) = split_tuple(cx, f, &tuple, w2, p2);
+            if let Some(g) = second {
+                send(!reply_first, g, cx);
+            }
+            for h in neither {
                 self.new_flow(port, h, tuple.clone(), cx);
             }
         }
