@@ -231,35 +231,6 @@ struct GetAddr {
     from: AddrFrom,
 }
 
-/// The 32-bit field whose bytes are the 4 bytes at `offset` from the data
-/// pointer (the transport header taken as 20 bytes), as (header, field).
-fn field_at(flow: &Flow, offset: u32) -> Result<(usize, Field), String> {
-    let mut left = offset;
-    for (i, h) in flow.headers.iter().enumerate().skip(flow.head) {
-        let len = match h.kind {
-            HeaderKind::Transport => 20,
-            k => k
-                .fixed_len()
-                .ok_or("a header of varying length comes first")? as u32,
-        };
-        if left < len {
-            return byte_test(h.kind, left, 4, 0xffff_ffff, 0, CmpOp::Eq, 0)
-                .ok()
-                .filter(|t| t.field.width() == 32)
-                .map(|t| (i, t.field))
-                .ok_or_else(|| {
-                    format!(
-                        "bytes {left}-{} of the {} header are not an address field",
-                        left + 3,
-                        h.kind.name()
-                    )
-                });
-        }
-        left -= len;
-    }
-    Err("the offset is past the packet's headers".into())
-}
-
 impl Model for GetAddr {
     fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
         let addr = match self.from {
@@ -267,7 +238,7 @@ impl Model for GetAddr {
                 Some(a) => a,
                 None => return,
             },
-            AddrFrom::Offset(off) => match field_at(&flow, off) {
+            AddrFrom::Offset(off) => match crate::symbolic::address_field_at(&flow, off) {
                 Ok((i, f)) => flow.field(i, f).clone(),
                 Err(e) => {
                     cx.unmet(flow, format!("GetIPAddress({off}): {e}"));
@@ -526,10 +497,23 @@ impl Model for PingResponder {
                 let src = e.ip_field(Field::IpSrc).expect("read above");
                 let dst = e.ip_field(Field::IpDst).expect("read above");
                 e.set_ip_field(Field::IpSrc, dst).expect("read above");
-                e.set_ip_field(Field::IpDst, src).expect("read above");
-                // Type 8 becomes 0; the code stays.
-                e.set_ip_field(Field::SrcPort, word.add_const((-(8i64 << 8)) as u64))
+                e.set_ip_field(Field::IpDst, src.clone())
                     .expect("read above");
+                // As the element: type and code 0, fragment field cleared,
+                // TTL 255, the destination annotation the new destination,
+                // paint 0.
+                for (f, v) in [(Field::SrcPort, 0), (Field::IpFrag, 0), (Field::IpTtl, 255)] {
+                    e.set_ip_field(f, Expr::constant(v, f.width()))
+                        .expect("read above");
+                }
+                // The ICMP checksum (the destination-port slot) is updated
+                // in ones'-complement arithmetic, which the expressions do
+                // not have: the element's to choose.
+                let sum = cx.choice("icmp_checksum", 16, IntervalSet::full(16));
+                e.set_ip_field(Field::DstPort, Expr::var(sum, 16))
+                    .expect("read above");
+                e.set_anno(Anno::DstIp, src);
+                e.set_anno(Anno::Paint, Expr::constant(0, 8));
                 cx.emit(0, e);
             }
         }

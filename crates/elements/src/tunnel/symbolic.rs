@@ -545,20 +545,60 @@ fn udp_ip_encap(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> 
     }))
 }
 
+/// Where `StoreIPAddress` writes.
+enum StoreAt {
+    /// A field of the annotated IP header (`src`, `dst`).
+    Ip(Field),
+    /// The 4 bytes at this offset from the data pointer.
+    Offset(u32),
+}
+
 /// Stores an address (the destination annotation, or a fixed one) into
-/// the IP source (offset 12) or destination (16).
+/// the packet, as the element does: at an offset from the data pointer,
+/// or into the IP header's source or destination.
 struct StoreAddr {
     value: Option<Expr>,
-    field: Field,
+    at: StoreAt,
+}
+
+impl StoreAddr {
+    fn store(&self, mut flow: Flow, v: Expr, cx: &mut Cx<'_>, port: usize) {
+        match self.at {
+            StoreAt::Ip(f) => match flow.set_ip_field(f, v) {
+                Ok(()) => cx.emit(port, flow),
+                Err(e) => cx.memory(flow, &e),
+            },
+            StoreAt::Offset(off) => match crate::symbolic::address_field_at(&flow, off) {
+                Ok((i, f)) => {
+                    flow.set_field(i, f, v);
+                    cx.emit(port, flow);
+                }
+                Err(e) => cx.unmet(flow, format!("StoreIPAddress({off}): {e}")),
+            },
+        }
+    }
 }
 
 impl Model for StoreAddr {
-    fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
-        let v = self.value.clone().unwrap_or_else(|| flow.anno(Anno::DstIp));
-        match flow.set_ip_field(self.field, v) {
-            Ok(()) => cx.emit(port, flow),
-            Err(e) => cx.memory(flow, &e),
-        }
+    fn apply(&self, port: usize, flow: Flow, cx: &mut Cx<'_>) {
+        let Some(v) = self.value.clone() else {
+            let anno = flow.anno(Anno::DstIp);
+            if let StoreAt::Offset(_) = self.at {
+                // As the element: a zero annotation leaves the packet
+                // alone when writing at an offset.
+                let (zero, set) = cx.split(&flow, &anno, &IntervalSet::point(0));
+                if let Some(z) = zero {
+                    cx.emit(port, z);
+                }
+                if let Some(f) = set {
+                    self.store(f, anno, cx, port);
+                }
+                return;
+            }
+            self.store(flow, anno, cx, port);
+            return;
+        };
+        self.store(flow, v, cx, port);
     }
 }
 
@@ -569,16 +609,12 @@ fn store_ip_address(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelErr
         [addr, o] => (Some(args.ip(addr.trim())?), o.trim().to_string()),
         _ => return Err("expected StoreIPAddress([ADDR,] OFFSET)".into()),
     };
-    let field = match offset.as_str() {
-        "12" | "src" => Field::IpSrc,
-        "16" | "dst" => Field::IpDst,
-        o => {
-            return Err(format!(
-                "only offsets 12 (src) and 16 (dst) are modelled, not {o}"
-            ));
-        }
+    let at = match offset.to_ascii_lowercase().as_str() {
+        "src" => StoreAt::Ip(Field::IpSrc),
+        "dst" => StoreAt::Ip(Field::IpDst),
+        o => StoreAt::Offset(crate::symbolic::number(o, "OFFSET")?),
     };
-    Ok(Box::new(StoreAddr { value, field }))
+    Ok(Box::new(StoreAddr { value, at }))
 }
 
 /// The destination annotation becomes some address of the prefix.
