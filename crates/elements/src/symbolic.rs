@@ -5,7 +5,7 @@
 //! [`crate::specs`] lists the concrete classes. The models shared by many
 //! classes (pass-through, sinks, devices) are here.
 
-use verify::{Cx, Flow, Model, ModelArgs, ModelError, ModelRegistry};
+use verify::{Cx, Field, Flow, Model, ModelArgs, ModelError, ModelRegistry};
 
 /// Every modelled class.
 pub fn models() -> ModelRegistry {
@@ -224,6 +224,43 @@ pub fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ModelEr
     text.trim()
         .parse()
         .map_err(|_| ModelError::from(format!("{what}: expected a number, got '{text}'")))
+}
+
+/// The 32-bit field whose bytes are the 4 bytes at `offset` from the data
+/// pointer (the transport header taken as 20 bytes), as (header, field).
+pub(crate) fn address_field_at(flow: &Flow, offset: u32) -> Result<(usize, Field), String> {
+    let mut left = offset;
+    for (i, h) in flow.headers.iter().enumerate().skip(flow.head) {
+        let len = match h.kind {
+            verify::HeaderKind::Transport => 20,
+            k => k
+                .fixed_len()
+                .ok_or("a header of varying length comes first")? as u32,
+        };
+        if left < len {
+            return verify::cond::byte_test(
+                h.kind,
+                left,
+                4,
+                0xffff_ffff,
+                0,
+                verify::cond::CmpOp::Eq,
+                0,
+            )
+            .ok()
+            .filter(|t| t.field.width() == 32)
+            .map(|t| (i, t.field))
+            .ok_or_else(|| {
+                format!(
+                    "bytes {left}-{} of the {} header are not an address field",
+                    left + 3,
+                    h.kind.name()
+                )
+            });
+        }
+        left -= len;
+    }
+    Err("the offset is past the packet's headers".into())
 }
 
 #[cfg(test)]

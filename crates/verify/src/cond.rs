@@ -26,7 +26,7 @@ pub enum CmpOp {
 
 /// Bit ranges of the modelled fields in their header, counted from the
 /// header's first bit (most significant first).
-fn layout(kind: HeaderKind) -> &'static [(Field, u32, u32)] {
+pub(crate) fn layout(kind: HeaderKind) -> &'static [(Field, u32, u32)] {
     use Field::*;
     match kind {
         HeaderKind::Ether => &[(EthDst, 0, 48), (EthSrc, 48, 96), (EthType, 96, 112)],

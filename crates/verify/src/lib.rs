@@ -29,6 +29,7 @@
 //!   for every choice) or a parameter of the configuration.
 
 pub mod bench;
+pub mod concrete;
 pub mod cond;
 pub mod domain;
 pub mod explore;

@@ -2,7 +2,7 @@
 //! `DecIPTTL`.
 
 use verify::{
-    Cx, Field, Flow, HeaderKind, IntervalSet, MemoryViolation, Model, ModelArgs, ModelError,
+    Anno, Cx, Field, Flow, HeaderKind, IntervalSet, MemoryViolation, Model, ModelArgs, ModelError,
     ModelRegistry,
 };
 
@@ -46,7 +46,11 @@ impl Model for MarkModel {
         }
         let vers = flow.field(i, Field::IpVers).clone();
         let (good, bad) = cx.split(&flow, &vers, &IntervalSet::point(4));
-        if let Some(g) = good {
+        if let Some(mut g) = good {
+            // As the element: a valid packet's destination annotation is
+            // its destination.
+            let dst = g.field(i, Field::IpDst).clone();
+            g.set_anno(Anno::DstIp, dst);
             cx.emit(0, g);
         }
         if let Some(b) = bad {

@@ -12,7 +12,10 @@
 //! no entry". The address rewriters key their mappings on fewer fields
 //! (the source address; the address pair) and handle every protocol.
 
-use verify::{Cx, Expr, Field, Flow, IntervalSet, Model, ModelArgs, ModelError, ModelRegistry};
+use verify::cond::{CmpOp, byte_test};
+use verify::{
+    Cx, Expr, Field, Flow, HeaderKind, IntervalSet, Model, ModelArgs, ModelError, ModelRegistry,
+};
 
 use super::pattern::{InputSpec, SpecNames};
 
@@ -83,6 +86,10 @@ struct Rewriter {
     protos: IntervalSet,
     class: &'static str,
     shape: Shape,
+    /// DST_ANNO: the destination annotation follows the rewritten
+    /// destination (four-tuple rewriters; the address rewriters always
+    /// set it as their shape says).
+    dst_anno: bool,
 }
 
 const TUPLE: [Field; 4] = [Field::IpSrc, Field::SrcPort, Field::IpDst, Field::DstPort];
@@ -133,6 +140,21 @@ fn entailed(
     })
 }
 
+/// Whether the flow's constraints exclude `got[i] == want[j]` for all
+/// pairs at once.
+fn refuted(
+    cx: &Cx<'_>,
+    flow: &Flow,
+    got: &[Expr; 4],
+    want: &[Expr; 4],
+    pairs: &[(usize, usize)],
+) -> bool {
+    let mut s = flow.store.clone();
+    pairs
+        .iter()
+        .any(|&(i, j)| s.assert_eq(cx.vars, &got[i], &want[j]).is_err())
+}
+
 /// Splits `flow` on `got[i] == want[j]` for all pairs: the part where all
 /// hold, and disjoint parts where one fails.
 fn split_tuple(
@@ -157,6 +179,33 @@ fn split_tuple(
 }
 
 impl Rewriter {
+    fn spec(&self, port: usize) -> Option<&Spec> {
+        self.specs.get(port).or(self.specs.last())
+    }
+
+    /// A packet the rewriter cannot key (another protocol, a later
+    /// fragment): out of a `pass` input's output, else dropped.
+    fn not_rewritable(&self, port: usize, flow: Flow, cx: &mut Cx<'_>, why: &str) {
+        match self.spec(port) {
+            Some(Spec::Pass(out)) => cx.emit(*out, flow),
+            _ => cx.drop_flow(flow, format!("{} handles no {why}", self.class)),
+        }
+    }
+
+    /// The destination annotation set to the (rewritten) destination, as
+    /// the element does.
+    fn set_dst_anno(&self, flow: &mut Flow, reply: bool) {
+        let set = match self.shape {
+            Shape::SrcAddr => reply,
+            Shape::AddrPair => true,
+            Shape::FourTuple => self.dst_anno,
+        };
+        if set {
+            let dst = flow.ip_field(Field::IpDst).expect("read before");
+            flow.set_anno(verify::Anno::DstIp, dst);
+        }
+    }
+
     fn state(&self, cx: &Cx<'_>, flow: &Flow, names: &[&str; 4]) -> Option<[Expr; 4]> {
         let get = |n: &str| flow.state(&cx.state_key(n)).cloned();
         Some([
@@ -168,7 +217,7 @@ impl Rewriter {
     }
 
     fn new_flow(&self, port: usize, mut flow: Flow, tuple: [Expr; 4], cx: &mut Cx<'_>) {
-        let Some(spec) = self.specs.get(port).or(self.specs.last()) else {
+        let Some(spec) = self.spec(port) else {
             cx.drop_flow(flow, "no input spec");
             return;
         };
@@ -236,6 +285,7 @@ impl Rewriter {
         // What the mapping is keyed on, for ICMPRewriter.
         flow.set_state(&cx.state_key("shape"), Expr::constant(self.shape as u64, 8));
         write_positions(&mut flow, &identity(self.shape.forward()), &new);
+        self.set_dst_anno(&mut flow, false);
         cx.emit(fout, flow);
     }
 }
@@ -251,12 +301,22 @@ impl Model for Rewriter {
         };
         let (ours, other) = cx.split(&flow, &proto, &self.protos);
         if let Some(o) = other {
-            cx.drop_flow(
-                o,
-                format!("{} handles no packets of this protocol", self.class),
-            );
+            self.not_rewritable(port, o, cx, "packets of this protocol");
         }
-        let Some(flow) = ours else { return };
+        let Some(mut flow) = ours else { return };
+        if self.shape.ports() {
+            // Ports are in the first fragment only.
+            let frag = flow.ip_field(Field::IpFrag).expect("read the protocol");
+            let first = byte_test(HeaderKind::Ipv4, 6, 2, 0x1fff, 0, CmpOp::Eq, 0)
+                .expect("the fragment offset is a field")
+                .set;
+            let (whole, later) = cx.split(&flow, &frag, &first);
+            if let Some(l) = later {
+                self.not_rewritable(port, l, cx, "later fragments");
+            }
+            let Some(w) = whole else { return };
+            flow = w;
+        }
         let tuple = match read_tuple(&flow, self.shape) {
             Ok(t) => t,
             Err(v) => {
@@ -278,16 +338,13 @@ impl Model for Rewriter {
         let reply = self.shape.reply();
         let send_forward = |mut g: Flow, cx: &mut Cx<'_>| {
             write_positions(&mut g, &forward, &new);
+            self.set_dst_anno(&mut g, false);
             let out = output("fout", &g, cx);
             cx.emit(out, g);
         };
         let send_back = |mut r: Flow, cx: &mut Cx<'_>| {
             write_positions(&mut r, reply, &orig);
-            if self.shape == Shape::SrcAddr {
-                // As Click, the restored destination is also the
-                // destination annotation.
-                r.set_anno(verify::Anno::DstIp, orig[0].clone());
-            }
+            self.set_dst_anno(&mut r, true);
             r.note(format!(
                 "{}: passed on stored state (reply to an earlier mapping)",
                 cx.scope
@@ -302,20 +359,42 @@ impl Model for Rewriter {
             send_forward(flow, cx);
             return;
         }
-        if entailed(cx, &flow, &tuple, &new, reply) {
+        // A packet that is both a mapped source and a reply: Click's
+        // source-address rewriter looks its source up first (forward),
+        // the others find the reply.
+        let reply_first = self.shape != Shape::SrcAddr;
+        if entailed(cx, &flow, &tuple, &new, reply)
+            && (reply_first || refuted(cx, &flow, &tuple, &orig, &forward))
+        {
             send_back(flow, cx);
             return;
         }
-        let (is_reply, not_reply) = split_tuple(cx, flow, &tuple, &new, reply);
-        if let Some(r) = is_reply {
-            send_back(r, cx);
-        }
-        for f in not_reply {
-            let (is_fwd, not_fwd) = split_tuple(cx, f, &tuple, &orig, &forward);
-            if let Some(g) = is_fwd {
-                send_forward(g, cx);
+        let want = |is_reply: bool| {
+            if is_reply {
+                (&new, reply)
+            } else {
+                (&orig, &forward[..])
             }
-            for h in not_fwd {
+        };
+        let send = |is_reply: bool, f: Flow, cx: &mut Cx<'_>| {
+            if is_reply {
+                send_back(f, cx)
+            } else {
+                send_forward(f, cx)
+            }
+        };
+        let (w1, p1) = want(reply_first);
+        let (first, not_first) = split_tuple(cx, flow, &tuple, w1, p1);
+        if let Some(r) = first {
+            send(reply_first, r, cx);
+        }
+        let (w2, p2) = want(!reply_first);
+        for f in not_first {
+            let (second, neither) = split_tuple(cx, f, &tuple, w2, p2);
+            if let Some(g) = second {
+                send(!reply_first, g, cx);
+            }
+            for h in neither {
                 self.new_flow(port, h, tuple.clone(), cx);
             }
         }
@@ -328,17 +407,19 @@ fn make(
     class: &'static str,
     shape: Shape,
 ) -> Result<Box<dyn Model>, ModelError> {
-    let specs = parse_specs(args)?;
+    let (specs, dst_anno) = parse_specs(args)?;
     Ok(Box::new(Rewriter {
         specs,
         protos,
         class,
         shape,
+        dst_anno,
     }))
 }
 
-/// The input specs, one per input; keywords are skipped.
-fn parse_specs(args: &ModelArgs<'_>) -> Result<Vec<Spec>, ModelError> {
+/// The input specs, one per input, and DST_ANNO; other keywords are
+/// skipped.
+fn parse_specs(args: &ModelArgs<'_>) -> Result<(Vec<Spec>, bool), ModelError> {
     // Named patterns come from the box's IPRewriterPatterns elements.
     let mut named: Vec<(String, super::pattern::SharedPattern)> = Vec::new();
     for e in args
@@ -361,15 +442,26 @@ fn parse_specs(args: &ModelArgs<'_>) -> Result<Vec<Spec>, ModelError> {
         mapper: &|_| None,
     };
     let mut specs = Vec::new();
+    let mut dst_anno = true;
     for (i, a) in args.args().iter().enumerate() {
-        // Keyword arguments (TCP_TIMEOUT, MAPPING_CAPACITY, ...) tune
-        // timers and tables, which the model does not have.
+        // Keyword arguments other than DST_ANNO (TCP_TIMEOUT,
+        // MAPPING_CAPACITY, ...) tune timers and tables, which the model
+        // does not have.
         let first = a.split_ascii_whitespace().next().unwrap_or_default();
         if first.len() > 1
             && first
                 .chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
         {
+            if first == "DST_ANNO" {
+                dst_anno = match a[first.len()..].trim() {
+                    "true" | "yes" | "1" => true,
+                    "false" | "no" | "0" => false,
+                    v => {
+                        return Err(format!("DST_ANNO: expected true or false, got '{v}'").into());
+                    }
+                };
+            }
             continue;
         }
         // Outputs may be linked to other boxes rather than connected here.
@@ -401,7 +493,7 @@ fn parse_specs(args: &ModelArgs<'_>) -> Result<Vec<Spec>, ModelError> {
     if specs.is_empty() {
         return Err("no input specs".into());
     }
-    Ok(specs)
+    Ok((specs, dst_anno))
 }
 
 fn ip_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
@@ -418,9 +510,10 @@ fn tcp_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> 
 }
 
 fn udp_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    // As the element: TCP, UDP and DCCP (33) ports.
     make(
         args,
-        IntervalSet::point(6).union(&IntervalSet::point(17)),
+        IntervalSet::from_ranges(vec![(6, 6), (17, 17), (33, 33)]),
         "UDPRewriter",
         Shape::FourTuple,
     )
@@ -646,7 +739,7 @@ impl Model for PingRewriter {
 
 fn icmp_ping_rewriter(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
     Ok(Box::new(PingRewriter {
-        specs: parse_specs(args)?,
+        specs: parse_specs(args)?.0,
     }))
 }
 

@@ -144,9 +144,9 @@ fn lookup(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
 }
 
 /// Swaps addresses; for TCP and UDP packets that are not later fragments
-/// also ports, and for TCP the sequence and acknowledgment numbers; sets
-/// the destination annotation to the new destination (unless DST_ANNO is
-/// false).
+/// also ports, and for TCP sequence and acknowledgment numbers (a reply
+/// acknowledges what the packet sent). With DST_ANNO the destination
+/// annotation becomes the new destination.
 struct Mirror {
     dst_anno: bool,
 }
@@ -166,85 +166,105 @@ impl Model for Mirror {
             cx.memory(flow, &v);
             return;
         };
-        flow.set_ip_field(Field::IpSrc, dst.clone())
-            .expect("read above");
+        flow.set_ip_field(Field::IpSrc, dst).expect("read above");
         flow.set_ip_field(Field::IpDst, src.clone())
             .expect("read above");
         if self.dst_anno {
             flow.set_anno(Anno::DstIp, src);
         }
-        let first = byte_test(HeaderKind::Ipv4, 6, 2, 0x1fff, 0, CmpOp::Eq, 0)
-            .expect("fragment offset is a field")
-            .set;
         let ports = IntervalSet::point(6).union(&IntervalSet::point(17));
-        let mut swapped = Vec::new();
-        let (whole, later) = cx.split(&flow, &frag, &first);
+        let (tcpudp, other) = cx.split(&flow, &proto, &ports);
+        if let Some(o) = other {
+            cx.emit(port, o);
+        }
+        let Some(t) = tcpudp else { return };
+        let first = byte_test(HeaderKind::Ipv4, 6, 2, 0x1fff, 0, CmpOp::Eq, 0)
+            .expect("the fragment offset is a field")
+            .set;
+        let (first, later) = cx.split(&t, &frag, &first);
         if let Some(l) = later {
-            swapped.push(l);
+            cx.emit(port, l);
         }
-        if let Some(w) = whole {
-            let (tcpudp, other) = cx.split(&w, &proto, &ports);
-            swapped.extend(other);
-            if let Some(mut t) = tcpudp {
-                match (t.ip_field(Field::SrcPort), t.ip_field(Field::DstPort)) {
-                    (Ok(s), Ok(d)) => {
-                        t.set_ip_field(Field::SrcPort, d).expect("read above");
-                        t.set_ip_field(Field::DstPort, s).expect("read above");
-                        let (tcp, udp) = cx.split(&t, &proto, &IntervalSet::point(6));
-                        if let Some(mut t) = tcp {
-                            let seq = t.ip_field(Field::TcpSeq).expect("read above");
-                            let ack = t.ip_field(Field::TcpAck).expect("read above");
-                            t.set_ip_field(Field::TcpSeq, ack).expect("read above");
-                            t.set_ip_field(Field::TcpAck, seq).expect("read above");
-                            swapped.push(t);
-                        }
-                        swapped.extend(udp);
-                    }
-                    _ => {
-                        let v = t.transport().expect_err("no transport header");
-                        cx.memory(t, &v);
-                    }
-                }
-            }
+        let Some(mut f) = first else { return };
+        let swap = |f: &mut Flow, a: Field, b: Field| -> Result<(), verify::MemoryViolation> {
+            let (x, y) = (f.ip_field(a)?, f.ip_field(b)?);
+            f.set_ip_field(a, y)?;
+            f.set_ip_field(b, x)
+        };
+        if let Err(v) = swap(&mut f, Field::SrcPort, Field::DstPort) {
+            cx.memory(f, &v);
+            return;
         }
-        for f in swapped {
-            cx.emit(port, f);
+        let (tcp, udp) = cx.split(&f, &proto, &IntervalSet::point(6));
+        if let Some(u) = udp {
+            cx.emit(port, u);
+        }
+        if let Some(mut t) = tcp {
+            swap(&mut t, Field::TcpSeq, Field::TcpAck).expect("transport read above");
+            cx.emit(port, t);
         }
     }
 }
 
 fn ip_mirror(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
-    let mut dst_anno = true;
-    for a in args.args() {
-        if let Some(v) = a.trim().strip_prefix("DST_ANNO") {
-            dst_anno = matches!(v.trim(), "true" | "1" | "yes" | "t" | "y");
-        }
-    }
+    let a = args.args();
+    let text = a.first().map(|s| s.trim()).unwrap_or_default();
+    let value = text.strip_prefix("DST_ANNO").unwrap_or(text).trim();
+    let dst_anno = match value {
+        "" | "true" | "yes" | "1" => true,
+        "false" | "no" | "0" => false,
+        v => return Err(format!("DST_ANNO: expected true or false, got '{v}'").into()),
+    };
     Ok(Box::new(Mirror { dst_anno }))
 }
 
-/// `GetIPAddress(16)`: the destination address annotation from the header.
-struct GetDst;
+/// Where `GetIPAddress` reads the address it puts in the destination
+/// annotation.
+enum AddrFrom {
+    /// A field of the annotated IP header (`IP src`, `IP dst`).
+    Ip(Field),
+    /// The 4 bytes at this offset from the data pointer.
+    Offset(u32),
+}
 
-impl Model for GetDst {
+struct GetAddr {
+    from: AddrFrom,
+}
+
+impl Model for GetAddr {
     fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
-        let Some(dst) = verify::model::read_ip(&flow, cx, Field::IpDst) else {
-            return;
+        let addr = match self.from {
+            AddrFrom::Ip(f) => match verify::model::read_ip(&flow, cx, f) {
+                Some(a) => a,
+                None => return,
+            },
+            AddrFrom::Offset(off) => match crate::symbolic::address_field_at(&flow, off) {
+                Ok((i, f)) => flow.field(i, f).clone(),
+                Err(e) => {
+                    cx.unmet(flow, format!("GetIPAddress({off}): {e}"));
+                    return;
+                }
+            },
         };
-        flow.set_anno(Anno::DstIp, dst);
+        flow.set_anno(Anno::DstIp, addr);
         cx.emit(port, flow);
     }
 }
 
 fn get_ip_address(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
     let a = args.args();
-    match a.first().map(|s| s.trim()) {
-        Some("16") | Some("IP dst") | Some("dst") => Ok(Box::new(GetDst)),
-        other => Err(format!(
-            "only GetIPAddress(16) (the destination address) is modelled, not {other:?}"
-        )
-        .into()),
+    if a.len() > 1 {
+        return Err("only the destination annotation (no ANNO argument) is modelled".into());
     }
+    // As the element: OFFSET counts from the data pointer, `IP src|dst`
+    // reads the annotated IP header.
+    let from = match a.first().map(|s| s.trim()) {
+        Some("IP dst") | Some("dst") => AddrFrom::Ip(Field::IpDst),
+        Some("IP src") => AddrFrom::Ip(Field::IpSrc),
+        Some(o) => AddrFrom::Offset(crate::symbolic::number(o, "OFFSET")?),
+        None => return Err("expected GetIPAddress(OFFSET) or GetIPAddress(IP src|dst)".into()),
+    };
+    Ok(Box::new(GetAddr { from }))
 }
 
 struct SetDst {
@@ -477,10 +497,23 @@ impl Model for PingResponder {
                 let src = e.ip_field(Field::IpSrc).expect("read above");
                 let dst = e.ip_field(Field::IpDst).expect("read above");
                 e.set_ip_field(Field::IpSrc, dst).expect("read above");
-                e.set_ip_field(Field::IpDst, src).expect("read above");
-                // Type 8 becomes 0; the code stays.
-                e.set_ip_field(Field::SrcPort, word.add_const((-(8i64 << 8)) as u64))
+                e.set_ip_field(Field::IpDst, src.clone())
                     .expect("read above");
+                // As the element: type and code 0, fragment field cleared,
+                // TTL 255, the destination annotation the new destination,
+                // paint 0.
+                for (f, v) in [(Field::SrcPort, 0), (Field::IpFrag, 0), (Field::IpTtl, 255)] {
+                    e.set_ip_field(f, Expr::constant(v, f.width()))
+                        .expect("read above");
+                }
+                // The ICMP checksum (the destination-port slot) is updated
+                // in ones'-complement arithmetic, which the expressions do
+                // not have: the element's to choose.
+                let sum = cx.choice("icmp_checksum", 16, IntervalSet::full(16));
+                e.set_ip_field(Field::DstPort, Expr::var(sum, 16))
+                    .expect("read above");
+                e.set_anno(Anno::DstIp, src);
+                e.set_anno(Anno::Paint, Expr::constant(0, 8));
                 cx.emit(0, e);
             }
         }

@@ -293,10 +293,19 @@ struct PaintSwitchModel {
     outputs: usize,
 }
 
+/// As the element: paint 255 sends a copy out of every output.
+const PAINT_EVERY_OUTPUT: u64 = 255;
+
 impl Model for PaintSwitchModel {
     fn apply(&self, _port: usize, flow: Flow, cx: &mut Cx<'_>) {
         let paint = flow.anno(Anno::Paint);
-        let mut rest = Some(flow);
+        let (every, some) = cx.split(&flow, &paint, &IntervalSet::point(PAINT_EVERY_OUTPUT));
+        if let Some(e) = every {
+            for out in 0..self.outputs {
+                cx.emit(out, e.clone());
+            }
+        }
+        let mut rest = some;
         for out in 0..self.outputs {
             let Some(f) = rest.take() else { break };
             let (yes, no) = cx.split(&f, &paint, &IntervalSet::point(out as u64));
@@ -312,6 +321,13 @@ impl Model for PaintSwitchModel {
 }
 
 fn paint_switch(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
+    if args
+        .args()
+        .iter()
+        .any(|a| !matches!(a.trim(), "" | "PAINT"))
+    {
+        return Err("only the paint annotation itself (no other ANNO) is modelled".into());
+    }
     Ok(Box::new(PaintSwitchModel {
         outputs: args.noutputs,
     }))

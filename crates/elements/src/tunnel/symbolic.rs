@@ -384,26 +384,46 @@ fn gre_decap(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
 struct Encap {
     proto: u64,
     src: Expr,
-    dst: Expr,
+    /// `None`: DST_ANNO, the packet's destination annotation.
+    dst: Option<Expr>,
     ttl: u64,
+    tos: u64,
+    df: bool,
 }
 
 impl Model for Encap {
     fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
+        let dst = self.dst.clone().unwrap_or_else(|| flow.anno(Anno::DstIp));
+        // Lengths are not modelled (a packet is its headers), and the ID
+        // counts packets: both are the element's to choose.
+        let min_len: usize = 20
+            + flow.headers[flow.head..]
+                .iter()
+                .filter_map(|h| h.kind.fixed_len())
+                .sum::<usize>();
+        let len = cx.choice("length", 16, IntervalSet::range(min_len as u64, 65535));
+        let id = cx.choice("id", 16, IntervalSet::full(16));
         let mut h = Header::zeroed(HeaderKind::Ipv4);
         h.set(Field::IpVers, Expr::constant(4, 4));
         h.set(Field::IpHl, Expr::constant(5, 4));
+        h.set(Field::IpTos, Expr::constant(self.tos, 8));
+        h.set(Field::IpLen, Expr::var(len, 16));
+        h.set(Field::IpId, Expr::var(id, 16));
+        h.set(
+            Field::IpFrag,
+            Expr::constant(if self.df { 0x4000 } else { 0 }, 16),
+        );
         h.set(Field::IpProto, Expr::constant(self.proto, 8));
         h.set(Field::IpSrc, self.src.clone());
-        h.set(Field::IpDst, self.dst.clone());
+        h.set(Field::IpDst, dst.clone());
         h.set(Field::IpTtl, Expr::constant(self.ttl, 8));
         // The bytes in front of the data are overwritten: headers already
         // stripped are gone.
         flow.headers.drain(..flow.head);
-        flow.net = None;
         flow.headers.insert(0, h);
         flow.head = 0;
         flow.net = Some(0);
+        flow.set_anno(Anno::DstIp, dst);
         cx.emit(port, flow);
     }
 }
@@ -422,18 +442,47 @@ fn ip_encap(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> {
         p => p.parse().map_err(|_| format!("bad PROTO '{p}'"))?,
     };
     let src = args.ip(a[1].trim())?;
-    let dst = args.ip(a[2].trim())?;
-    let mut ttl = 250;
-    for kw in &a[3..] {
-        if let Some(v) = kw.trim().strip_prefix("TTL") {
-            ttl = v.trim().parse().map_err(|_| format!("bad TTL '{v}'"))?;
+    let dst = match a[2].trim() {
+        "DST_ANNO" => None,
+        d => Some(args.ip(d)?),
+    };
+    let (_, keywords) = split_keywords(&a[3..]);
+    let kw = |k: &str| {
+        keywords
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let ttl = kw("TTL").map_or(Ok(250), |v| int(v, "TTL"))?;
+    let ce = bool_kw(&keywords, "CE", false);
+    // The TOS byte as the element computes it.
+    let tos = match (kw("TOS"), kw("DSCP")) {
+        (Some(_), Some(_)) => return Err("give TOS or DSCP, not both".into()),
+        (Some(t), None) => int(t, "TOS")?,
+        (None, Some(d)) => {
+            let ecn = match kw("ECT") {
+                None | Some("false") => 0,
+                Some("1") => 1,
+                Some("true" | "0" | "2") => 2,
+                Some(o) => return Err(format!("ECT: bad value '{o}'").into()),
+            };
+            (int(d, "DSCP")? << 2) | if ce { 3 } else { ecn }
         }
-    }
+        (None, None) => {
+            if ce {
+                3
+            } else {
+                0
+            }
+        }
+    };
     Ok(Box::new(Encap {
         proto,
         src,
         dst,
         ttl,
+        tos,
+        df: bool_kw(&keywords, "DF", false),
     }))
 }
 
@@ -500,20 +549,60 @@ fn udp_ip_encap(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> 
     }))
 }
 
+/// Where `StoreIPAddress` writes.
+enum StoreAt {
+    /// A field of the annotated IP header (`src`, `dst`).
+    Ip(Field),
+    /// The 4 bytes at this offset from the data pointer.
+    Offset(u32),
+}
+
 /// Stores an address (the destination annotation, or a fixed one) into
-/// the IP source (offset 12) or destination (16).
+/// the packet, as the element does: at an offset from the data pointer,
+/// or into the IP header's source or destination.
 struct StoreAddr {
     value: Option<Expr>,
-    field: Field,
+    at: StoreAt,
+}
+
+impl StoreAddr {
+    fn store(&self, mut flow: Flow, v: Expr, cx: &mut Cx<'_>, port: usize) {
+        match self.at {
+            StoreAt::Ip(f) => match flow.set_ip_field(f, v) {
+                Ok(()) => cx.emit(port, flow),
+                Err(e) => cx.memory(flow, &e),
+            },
+            StoreAt::Offset(off) => match crate::symbolic::address_field_at(&flow, off) {
+                Ok((i, f)) => {
+                    flow.set_field(i, f, v);
+                    cx.emit(port, flow);
+                }
+                Err(e) => cx.unmet(flow, format!("StoreIPAddress({off}): {e}")),
+            },
+        }
+    }
 }
 
 impl Model for StoreAddr {
-    fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
-        let v = self.value.clone().unwrap_or_else(|| flow.anno(Anno::DstIp));
-        match flow.set_ip_field(self.field, v) {
-            Ok(()) => cx.emit(port, flow),
-            Err(e) => cx.memory(flow, &e),
-        }
+    fn apply(&self, port: usize, flow: Flow, cx: &mut Cx<'_>) {
+        let Some(v) = self.value.clone() else {
+            let anno = flow.anno(Anno::DstIp);
+            if let StoreAt::Offset(_) = self.at {
+                // As the element: a zero annotation leaves the packet
+                // alone when writing at an offset.
+                let (zero, set) = cx.split(&flow, &anno, &IntervalSet::point(0));
+                if let Some(z) = zero {
+                    cx.emit(port, z);
+                }
+                if let Some(f) = set {
+                    self.store(f, anno, cx, port);
+                }
+                return;
+            }
+            self.store(flow, anno, cx, port);
+            return;
+        };
+        self.store(flow, v, cx, port);
     }
 }
 
@@ -524,14 +613,12 @@ fn store_ip_address(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelErr
         [addr, o] => (Some(args.ip(addr.trim())?), o.trim().to_string()),
         _ => return Err("expected StoreIPAddress([ADDR,] OFFSET)".into()),
     };
-    let field = match offset.as_str() {
-        "12" | "src" => Field::IpSrc,
-        "16" | "dst" => Field::IpDst,
-        o => {
-            return Err(format!("only offsets 12 (src) and 16 (dst) are modelled, not {o}").into());
-        }
+    let at = match offset.to_ascii_lowercase().as_str() {
+        "src" => StoreAt::Ip(Field::IpSrc),
+        "dst" => StoreAt::Ip(Field::IpDst),
+        o => StoreAt::Offset(crate::symbolic::number(o, "OFFSET")?),
     };
-    Ok(Box::new(StoreAddr { value, field }))
+    Ok(Box::new(StoreAddr { value, at }))
 }
 
 /// The destination annotation becomes some address of the prefix.
