@@ -469,6 +469,29 @@ impl Flow {
         flow
     }
 
+    /// Bytes header `i` takes on the wire, when known: the transport
+    /// header is 8 bytes for UDP and ICMP and 20 (TCP without options)
+    /// otherwise; GRE's length follows its flags.
+    pub fn header_len(&self, vars: &Vars, i: usize) -> Option<u32> {
+        let h = self.headers.get(i)?;
+        match h.kind {
+            HeaderKind::Transport => {
+                let proto = match i.checked_sub(1).and_then(|p| self.headers.get(p)) {
+                    Some(ip) if ip.kind == HeaderKind::Ipv4 => {
+                        self.store.possible(vars, ip.get(Field::IpProto)).single()
+                    }
+                    _ => None,
+                };
+                Some(if matches!(proto, Some(1 | 17)) { 8 } else { 20 })
+            }
+            HeaderKind::Gre => {
+                let flags = self.store.possible(vars, h.get(Field::GreFlags)).single()?;
+                Some(4 + 4 * (flags & 0xb000).count_ones())
+            }
+            k => k.fixed_len().map(|n| n as u32),
+        }
+    }
+
     /// Index of the header `bytes` bytes after the data pointer, moving
     /// over whole headers.
     pub fn header_at_offset(&self, bytes: usize) -> Result<usize, OffsetError> {

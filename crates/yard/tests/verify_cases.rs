@@ -368,3 +368,9 @@ fn generated_networks_give_exact_answers() {
     let (m, per_port) = measure_big_router(5000, 16, &registry, &models).unwrap();
     assert_eq!(m.verdict, "one path per port", "{per_port:?}");
 }
+
+#[test]
+fn offsets_after_a_udp_header_count_eight_bytes() {
+    let (_, r, _) = verify("udptunnel", None);
+    assert_eq!(verdict(&r[0]), "REACHABLE");
+}

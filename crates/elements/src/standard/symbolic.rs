@@ -125,17 +125,14 @@ struct ClassifierModel {
     texts: Vec<String>,
 }
 
-/// The header (index, kind, byte offset in it) holding byte `off` after
-/// the data pointer; the transport header is taken as 20 bytes.
-fn locate(flow: &Flow, off: u32) -> Option<(HeaderKind, u32)> {
+/// The header (kind, byte offset in it) holding byte `off` after the data
+/// pointer, by the headers' lengths on the wire.
+fn locate(flow: &Flow, vars: &verify::Vars, off: u32) -> Option<(HeaderKind, u32)> {
     let mut left = off;
-    for h in &flow.headers[flow.head..] {
-        let len = match h.kind {
-            HeaderKind::Transport => 20,
-            k => k.fixed_len()? as u32,
-        };
+    for i in flow.head..flow.headers.len() {
+        let len = flow.header_len(vars, i)?;
         if left < len {
-            return Some((h.kind, left));
+            return Some((flow.headers[i].kind, left));
         }
         left -= len;
     }
@@ -143,7 +140,11 @@ fn locate(flow: &Flow, off: u32) -> Option<(HeaderKind, u32)> {
 }
 
 /// The tests of one 4-byte word: bytes grouped by the field they fall in.
-fn word_formula(flow: &Flow, w: &super::classifier::Word) -> Result<Formula, String> {
+fn word_formula(
+    flow: &Flow,
+    vars: &verify::Vars,
+    w: &super::classifier::Word,
+) -> Result<Formula, String> {
     // (kind, header offset, mask byte, value byte) for each compared byte.
     let mut bytes = Vec::new();
     for k in 0..4u32 {
@@ -153,7 +154,7 @@ fn word_formula(flow: &Flow, w: &super::classifier::Word) -> Result<Formula, Str
             continue;
         }
         let v = (w.value >> shift) & 0xff;
-        let Some((kind, hoff)) = locate(flow, w.offset + k) else {
+        let Some((kind, hoff)) = locate(flow, vars, w.offset + k) else {
             return Err(format!(
                 "byte {} is past the modelled headers",
                 w.offset + k
@@ -232,7 +233,7 @@ impl Model for ClassifierModel {
                     if w.mask == 0 {
                         continue;
                     }
-                    match word_formula(&flow, w) {
+                    match word_formula(&flow, cx.vars, w) {
                         Ok(f) => words.push(f),
                         Err(e) => {
                             cx.unmet(flow, format!("Classifier pattern {i}: {e}"));
@@ -444,13 +445,13 @@ impl Model for StoreDataModel {
                 continue;
             }
             let at = self.offset + k as u32;
-            let Some((kind, hoff)) = locate(&flow, at) else {
+            let Some((kind, hoff)) = locate(&flow, cx.vars, at) else {
                 // Past the modelled headers: payload bytes, not modelled
                 // apart from the payload's identity.
                 continue;
             };
             let Some(idx) = (flow.head..flow.headers.len()).find(|&i| {
-                flow.headers[i].kind == kind && header_start(&flow, i) == Some(at - hoff)
+                flow.headers[i].kind == kind && header_start(&flow, cx.vars, i) == Some(at - hoff)
             }) else {
                 continue;
             };
@@ -501,13 +502,10 @@ impl Model for StoreDataModel {
 }
 
 /// Byte offset of header `i` from the data pointer.
-fn header_start(flow: &Flow, i: usize) -> Option<u32> {
+fn header_start(flow: &Flow, vars: &verify::Vars, i: usize) -> Option<u32> {
     let mut at = 0;
-    for h in &flow.headers[flow.head..i] {
-        at += match h.kind {
-            HeaderKind::Transport => 20,
-            k => k.fixed_len()? as u32,
-        };
+    for j in flow.head..i {
+        at += flow.header_len(vars, j)?;
     }
     Some(at)
 }

@@ -505,31 +505,42 @@ fn strip_ip_header(_args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelErr
     Ok(Box::new(StripIp))
 }
 
-/// A UDP header and an IP header in front of the packet.
+/// A UDP header and an IP header in front of the packet; the destination
+/// may be the destination annotation, which is then set to it.
 struct UdpEncap {
     src: Expr,
     sport: u64,
-    dst: Expr,
+    dst: Option<Expr>,
     dport: u64,
 }
 
 impl Model for UdpEncap {
     fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
+        let dst = self.dst.clone().unwrap_or_else(|| flow.anno(Anno::DstIp));
         let mut ip = Header::zeroed(HeaderKind::Ipv4);
         ip.set(Field::IpVers, Expr::constant(4, 4));
         ip.set(Field::IpHl, Expr::constant(5, 4));
         ip.set(Field::IpProto, Expr::constant(17, 8));
         ip.set(Field::IpTtl, Expr::constant(250, 8));
         ip.set(Field::IpSrc, self.src.clone());
-        ip.set(Field::IpDst, self.dst.clone());
+        ip.set(Field::IpDst, dst.clone());
+        // Length, ID, and UDP length and checksum (bytes 4-7 of the
+        // transport header) are the element's to compute.
+        let len = cx.choice("length", 16, IntervalSet::range(28, 0xffff));
+        ip.set(Field::IpLen, Expr::var(len, 16));
+        let id = cx.choice("id", 16, IntervalSet::full(16));
+        ip.set(Field::IpId, Expr::var(id, 16));
         let mut udp = Header::zeroed(HeaderKind::Transport);
         udp.set(Field::SrcPort, Expr::constant(self.sport, 16));
         udp.set(Field::DstPort, Expr::constant(self.dport, 16));
+        let len_sum = cx.choice("udp_length_checksum", 32, IntervalSet::full(32));
+        udp.set(Field::TcpSeq, Expr::var(len_sum, 32));
         flow.headers.drain(..flow.head);
         flow.headers.insert(0, udp);
         flow.headers.insert(0, ip);
         flow.head = 0;
         flow.net = Some(0);
+        flow.set_anno(Anno::DstIp, dst);
         cx.emit(port, flow);
     }
 }
@@ -540,7 +551,10 @@ fn udp_ip_encap(args: &mut ModelArgs<'_>) -> Result<Box<dyn Model>, ModelError> 
         return Err("expected UDPIPEncap(SRC, SPORT, DST, DPORT)".into());
     }
     let src = args.ip(a[0].trim())?;
-    let dst = args.ip(a[2].trim())?;
+    let dst = match a[2].trim() {
+        "DST_ANNO" => None,
+        d => Some(args.ip(d)?),
+    };
     Ok(Box::new(UdpEncap {
         src,
         sport: crate::symbolic::number(a[1].trim(), "SPORT")?,

@@ -1,0 +1,1 @@
+in :: FromDevice(eth0) -> Discard;
