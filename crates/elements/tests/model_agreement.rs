@@ -931,6 +931,30 @@ fn echo_requests(s: &mut Sample) {
 }
 
 #[test]
+fn stored_bytes() {
+    run(&[
+        // Both ports, whole fields.
+        case("StoreData(34, \\<0000 0000>)", 1, Start::Ether),
+        // The ECN bits of the TOS byte only.
+        case("StoreData(15, \\<00>, \\<03>)", 1, Start::Ether),
+        // Across the end of the IP header into the source port.
+        case("StoreData(30, \\<0a000001 1f90>)", 1, Start::Ether),
+    ]);
+}
+
+#[test]
+fn ping_rewriter() {
+    run(&[Case {
+        focus: echo_requests,
+        ..rewriter(
+            "ICMPPingRewriter(pattern 192.0.2.1 - 0-65535# 0 1, drop)",
+            2,
+            1,
+        )
+    }]);
+}
+
+#[test]
 fn icmp_and_fragments() {
     run(&[
         Case {

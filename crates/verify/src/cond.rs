@@ -24,6 +24,15 @@ pub enum CmpOp {
     Ge,
 }
 
+/// The modelled field holding bit `bit` (counted from the header's first
+/// bit) of a `kind` header, with the field's bit range.
+pub fn field_at(kind: HeaderKind, bit: u32) -> Option<(Field, u32, u32)> {
+    layout(kind)
+        .iter()
+        .copied()
+        .find(|&(_, s, e)| s <= bit && bit < e)
+}
+
 /// Bit ranges of the modelled fields in their header, counted from the
 /// header's first bit (most significant first).
 pub(crate) fn layout(kind: HeaderKind) -> &'static [(Field, u32, u32)] {

@@ -118,6 +118,21 @@ impl Store {
                 }
                 self.narrow(vars, v, &d)
             }
+            // Another coefficient on a narrow variable (an ICMP identifier
+            // times 65536 in a 32-bit slot): its values are few enough to
+            // try, which keeps the answer exact.
+            &[(v, c)] if vars.info(v).width <= 16 => {
+                let dom = self.domain(vars, v);
+                let mut ok = Vec::new();
+                for &(a, b) in dom.ranges() {
+                    for x in a..=b.min(max_of(vars.info(v).width)) {
+                        if set.contains(c.wrapping_mul(x).wrapping_add(e.konst) & m) {
+                            ok.push((x, x));
+                        }
+                    }
+                }
+                self.narrow(vars, v, &IntervalSet::from_ranges(ok))
+            }
             _ => {
                 if let Some(p) = set.single() {
                     return self.equate(vars, &e.add_const(p.wrapping_neg()));
@@ -179,7 +194,7 @@ impl Store {
         let Some(&(x, c)) = e
             .terms
             .iter()
-            .filter(|&&(v, c)| (c == 1 || c == m) && vars.info(v).width == e.width)
+            .filter(|&&(v, c)| (c == 1 || c == m) && vars.info(v).width <= e.width)
             .min_by_key(|&&(v, _)| (rank(v), std::cmp::Reverse(v)))
         else {
             self.ranges.push_back((e.clone(), IntervalSet::point(0)));

@@ -257,7 +257,10 @@ fn basic_nat_keeps_ports() {
 fn pings_through_a_ping_nat_come_back_with_their_identifier() {
     let (_, r, _) = verify("ping", None);
     assert_eq!(verdict(&r[0]), "REACHABLE-IF");
-    assert_eq!(r[0]["condition"], "ip.proto = 1 and sport in 2048-2303");
+    assert_eq!(
+        r[0]["condition"],
+        "ip.frag & 0x1fff = 0x0 and ip.proto = 1 and sport in 2048-2303"
+    );
     assert_eq!(verdict(&r[1]), "INVARIANT-HOLDS");
 }
 

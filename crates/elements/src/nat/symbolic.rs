@@ -549,13 +549,18 @@ impl PingRewriter {
         Some([get(names[0])?, get(names[1])?, get(names[2])?])
     }
 
-    /// Writes addresses and identifier.
-    fn write(flow: &mut Flow, tr: usize, t: &[Expr; 3], seq: &Expr) {
+    /// Writes addresses and identifier; the ICMP checksum (the bytes of
+    /// the `dport` slot) is the element's to update.
+    fn write(flow: &mut Flow, tr: usize, t: &[Expr; 3], seq: &Expr, cx: &mut Cx<'_>) {
         flow.set_ip_field(Field::IpSrc, t[0].clone())
             .expect("read before");
         flow.set_ip_field(Field::IpDst, t[1].clone())
             .expect("read before");
         flow.set_icmp_id(tr, &t[2], seq);
+        let sum = cx.choice("icmp_checksum", 16, IntervalSet::full(16));
+        flow.set_field(tr, Field::DstPort, Expr::var(sum, 16));
+        // As the IP rewriters (DST_ANNO, on by default).
+        flow.set_anno(verify::Anno::DstIp, t[1].clone());
     }
 
     fn request(
@@ -576,7 +581,7 @@ impl PingRewriter {
                 st.assert_ne(cx.vars, &tuple[i], &orig[i]).is_err()
             });
             if same {
-                Self::write(&mut flow, tr, &new, &seq);
+                Self::write(&mut flow, tr, &new, &seq, cx);
                 let out = flow
                     .state(&cx.state_key("ping.fout"))
                     .and_then(|e| e.as_const())
@@ -638,7 +643,7 @@ impl PingRewriter {
         }
         flow.set_state(&cx.state_key("ping.fout"), Expr::constant(fout as u64, 16));
         flow.set_state(&cx.state_key("ping.rout"), Expr::constant(rout as u64, 16));
-        Self::write(&mut flow, tr, &new, &seq);
+        Self::write(&mut flow, tr, &new, &seq, cx);
         cx.emit(fout, flow);
     }
 
@@ -673,7 +678,7 @@ impl PingRewriter {
             }
         }
         let back = [orig[1].clone(), orig[0].clone(), orig[2].clone()];
-        Self::write(&mut cur, tr, &back, &seq);
+        Self::write(&mut cur, tr, &back, &seq, cx);
         cur.note(format!(
             "{}: passed on stored state (reply to an earlier ping)",
             cx.scope
@@ -702,7 +707,25 @@ impl Model for PingRewriter {
         if let Some(o) = other {
             cx.drop_flow(o, "not ICMP");
         }
-        let Some(mut flow) = icmp else { return };
+        let Some(flow) = icmp else { return };
+        // Later fragments carry no ICMP header: the element drops them.
+        let frag = flow.ip_field(Field::IpFrag).expect("IP header read above");
+        let later = verify::cond::byte_test(
+            verify::HeaderKind::Ipv4,
+            6,
+            2,
+            0x1fff,
+            0,
+            verify::cond::CmpOp::Ne,
+            0,
+        )
+        .expect("the fragment offset is a field")
+        .set;
+        let (fragment, first) = cx.split(&flow, &frag, &later);
+        if let Some(f) = fragment {
+            cx.drop_flow(f, "a later fragment");
+        }
+        let Some(mut flow) = first else { return };
         let tr = match flow.transport() {
             Ok(t) => t,
             Err(v) => {
@@ -797,6 +820,8 @@ impl IcmpRewriterModel {
                 h.set_icmp_id(qtr, &oid, &seq);
                 h.set_ip_field(Field::IpDst, osrc)
                     .expect("outer header read");
+                let sum = cx.choice("icmp_checksum", 16, IntervalSet::full(16));
+                h.set_field(quote - 1, Field::DstPort, Expr::var(sum, 16));
                 h.note(format!(
                     "{}: ICMP error translated with {name}'s ping mapping",
                     cx.scope
@@ -850,6 +875,8 @@ impl IcmpRewriterModel {
             }
             h.set_ip_field(Field::IpDst, orig[0].clone())
                 .expect("outer header read");
+            let sum = cx.choice("icmp_checksum", 16, IntervalSet::full(16));
+            h.set_field(quote - 1, Field::DstPort, Expr::var(sum, 16));
             h.note(format!(
                 "{}: ICMP error translated with {name}'s mapping",
                 cx.scope

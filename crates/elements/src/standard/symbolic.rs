@@ -437,8 +437,9 @@ struct StoreDataModel {
 
 impl Model for StoreDataModel {
     fn apply(&self, port: usize, mut flow: Flow, cx: &mut Cx<'_>) {
-        // (header index, field) → the values the written bits allow.
-        let mut writes: Vec<(usize, verify::Field, IntervalSet)> = Vec::new();
+        // (header index, field, field width) → (written bits, their
+        // values), both as masks over the field (bit 0 least significant).
+        let mut writes: Vec<(usize, verify::Field, u64, u64)> = Vec::new();
         for (k, &d) in self.data.iter().enumerate() {
             let m = self.mask.get(k).copied().unwrap_or(0xff);
             if m == 0 {
@@ -455,45 +456,64 @@ impl Model for StoreDataModel {
             }) else {
                 continue;
             };
-            // A byte may hold two fields (IPv4 version and length).
-            for nib in [0xf0u8, 0x0f] {
-                let bits = m & nib;
-                if bits == 0 {
+            for b in 0..8u32 {
+                let bit = 0x80u8 >> b;
+                if m & bit == 0 {
                     continue;
                 }
-                let t = match byte_test(
-                    kind,
-                    hoff,
-                    1,
-                    u64::from(bits),
-                    0,
-                    CmpOp::Eq,
-                    u64::from(d & bits),
-                ) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        cx.unmet(flow, format!("StoreData at byte {at}: {e}"));
-                        return;
-                    }
+                let header_bit = hoff * 8 + b;
+                let Some((field, _start, end)) = verify::cond::field_at(kind, header_bit) else {
+                    cx.unmet(
+                        flow,
+                        format!(
+                            "StoreData writes byte {hoff} of the {} header, which is not a modelled field",
+                            kind.name()
+                        ),
+                    );
+                    return;
                 };
-                match writes.iter_mut().find(|x| x.0 == idx && x.1 == t.field) {
-                    Some(x) => x.2 = x.2.intersect(&t.set),
-                    None => writes.push((idx, t.field, t.set)),
+                let field_bit = u64::from(end - 1 - header_bit);
+                let value = u64::from(d & bit != 0) << field_bit;
+                match writes.iter_mut().find(|x| x.0 == idx && x.1 == field) {
+                    Some(x) => {
+                        x.2 |= 1 << field_bit;
+                        x.3 |= value;
+                    }
+                    None => writes.push((idx, field, 1 << field_bit, value)),
                 }
             }
         }
-        for (idx, field, set) in writes {
-            let e = match set.single() {
-                Some(v) => Expr::constant(v, field.width()),
-                None => {
-                    let v = cx.vars.fresh_in(
-                        format!("{}.{}", cx.scope, field.name()),
-                        field.width(),
-                        verify::VarKind::Input,
-                        set,
-                    );
-                    Expr::var(v, field.width())
-                }
+        for (idx, field, written, value) in writes {
+            let w = field.width();
+            let full = verify::domain::max_of(w);
+            let e = if written == full {
+                Expr::constant(value, w)
+            } else {
+                // Kept bits come from the old value, which the linear
+                // form cannot take apart: the new value is any value with
+                // the written bits, exactly so for narrow fields and for
+                // a written prefix of a wide one, else left open.
+                let set = if w <= 16 {
+                    IntervalSet::from_ranges(
+                        (0..=full)
+                            .filter(|v| v & written == value)
+                            .map(|v| (v, v))
+                            .collect(),
+                    )
+                } else if written == full & !verify::domain::max_of(written.trailing_zeros() as u8)
+                {
+                    let low = verify::domain::max_of(written.trailing_zeros() as u8);
+                    IntervalSet::range(value, value | low)
+                } else {
+                    IntervalSet::full(w)
+                };
+                let v = cx.vars.fresh_in(
+                    format!("{}.{}", cx.scope, field.name()),
+                    w,
+                    verify::VarKind::Input,
+                    set,
+                );
+                Expr::var(v, w)
             };
             flow.set_field(idx, field, e);
         }
