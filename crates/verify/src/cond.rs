@@ -14,7 +14,7 @@ use crate::flow::{Field, Flow, HeaderKind};
 use crate::model::Cx;
 
 /// Comparison operators of the filter languages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CmpOp {
     Eq,
     Ne,
@@ -76,6 +76,39 @@ pub struct FieldTest {
 /// The field values for which a `len`-byte big-endian load at byte
 /// `offset` of a `kind` header, masked, shifted and compared, holds.
 pub fn byte_test(
+    kind: HeaderKind,
+    offset: u32,
+    len: u32,
+    mask: u64,
+    shift: u32,
+    op: CmpOp,
+    value: u64,
+) -> Result<FieldTest, String> {
+    // Models ask the same questions for every flow (is this a later
+    // fragment? are these the ECN bits?), and a narrow field's answer is
+    // found by trying all its values: remember answers.
+    type Key = (HeaderKind, u32, u32, u64, u32, CmpOp, u64);
+    thread_local! {
+        static ANSWERS: std::cell::RefCell<std::collections::HashMap<Key, Result<FieldTest, String>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    let key = (kind, offset, len, mask, shift, op, value);
+    if let Some(hit) = ANSWERS.with(|a| a.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let answer = byte_test_uncached(kind, offset, len, mask, shift, op, value);
+    ANSWERS.with(|a| {
+        let mut a = a.borrow_mut();
+        // Bounded: a configuration has a handful of distinct tests.
+        if a.len() > 4096 {
+            a.clear();
+        }
+        a.insert(key, answer.clone());
+    });
+    answer
+}
+
+fn byte_test_uncached(
     kind: HeaderKind,
     offset: u32,
     len: u32,
