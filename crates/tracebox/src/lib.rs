@@ -17,3 +17,4 @@
 
 pub mod dissect;
 pub mod probe;
+pub mod reply;
