@@ -15,6 +15,7 @@
 //! so a builder bug cannot hide a modification. No I/O, clock or randomness
 //! here: random IDs, ports and times are inputs (STYLE rule 7).
 
+pub mod diff;
 pub mod dissect;
 pub mod probe;
 pub mod reply;
