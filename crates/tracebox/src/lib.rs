@@ -17,5 +17,6 @@
 
 pub mod diff;
 pub mod dissect;
+pub mod output;
 pub mod probe;
 pub mod reply;
