@@ -17,6 +17,7 @@
 
 pub mod diff;
 pub mod dissect;
+pub mod explain;
 pub mod output;
 pub mod probe;
 pub mod reply;
