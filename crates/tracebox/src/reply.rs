@@ -114,6 +114,34 @@ pub fn parse_reply(b: &[u8]) -> Option<Reply> {
     })
 }
 
+/// Names of the RFC 4884 extension layers as the public tool prints them
+/// in `[Extra headers: ...]`: `ICMPExtension` for the header, then
+/// `ICMPExtensionObject` per object and `ICMPExtensionMPLS` per label
+/// stack entry (class 1, RFC 4950). Stops at the first malformed object.
+pub fn extension_names(ext: &[u8]) -> Vec<&'static str> {
+    let mut names = Vec::new();
+    if ext.len() < 4 || ext[0] >> 4 != 2 {
+        return names;
+    }
+    names.push("ICMPExtension");
+    let mut rest = &ext[4..];
+    while rest.len() >= 4 {
+        let len = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
+        let Some(obj) = rest.get(4..len.max(4)) else {
+            break;
+        };
+        if len < 4 {
+            break;
+        }
+        names.push("ICMPExtensionObject");
+        if rest[2] == 1 {
+            names.extend(obj.chunks_exact(4).map(|_| "ICMPExtensionMPLS"));
+        }
+        rest = &rest[len..];
+    }
+    names
+}
+
 fn quoted_total(q: &[u8]) -> Option<usize> {
     match *q.first()? >> 4 {
         4 => Some(usize::from(u16::from_be_bytes([*q.get(2)?, *q.get(3)?]))),
@@ -233,6 +261,25 @@ mod tests {
     }
 
     #[test]
+    fn mpls_extension_names() {
+        let ext = [0x20, 0, 0, 0, 0, 12, 1, 1, 0, 1, 0x61, 1, 0, 2, 0x41, 1];
+        assert_eq!(
+            extension_names(&ext),
+            [
+                "ICMPExtension",
+                "ICMPExtensionObject",
+                "ICMPExtensionMPLS",
+                "ICMPExtensionMPLS"
+            ]
+        );
+        assert!(extension_names(&[0x10, 0, 0, 0]).is_empty());
+        assert_eq!(
+            extension_names(&[0x20, 0, 0, 0, 0, 2, 1, 1]),
+            ["ICMPExtension"]
+        );
+    }
+
+    #[test]
     fn direct_reply() {
         let b = [
             0x45, 0, 0, 40, 0, 0, 0, 0, 60, 6, 0, 0, 1, 2, 3, 4, 10, 0, 0, 1, 0, 0x50, 0xb9, 0x61,
@@ -255,6 +302,9 @@ mod tests {
             if let Some(r) = parse_reply(&b) {
                 let _ = matches(&b, &r, &b);
                 let _ = crate::dissect::dissect(r.compared());
+                if let ReplyKind::IcmpError { extensions, .. } = &r.kind {
+                    let _ = extension_names(extensions);
+                }
             }
             let _ = crate::dissect::dissect(&b);
         }
