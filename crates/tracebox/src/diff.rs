@@ -222,6 +222,19 @@ mod tests {
         assert_eq!(names(&m), ["PartialTCP::SeqNumber", "+PartialTCP"]);
     }
 
+    /// Reference §0.4: a Linux router quotes 528 bytes after the inner IP
+    /// header of a 1040-byte probe; the TCP header is whole, only the
+    /// payload is cut, and the public tool prints `[PARTIAL] +PartialTCP`.
+    #[test]
+    fn linux_576_cut() {
+        let mut p = SYN_MSS.to_vec();
+        p.resize(1040, 0xab);
+        p[2..4].copy_from_slice(&1040u16.to_be_bytes());
+        let m = diff(&p, &p[..548]);
+        assert!(m.partial);
+        assert_eq!(names(&m), ["+PartialTCP"]);
+    }
+
     #[test]
     fn payload_same_length_is_bare_name() {
         let mut p = SYN_MSS.to_vec();
