@@ -151,8 +151,8 @@ pub fn explain(hops: &[HopView<'_>]) -> Vec<Finding> {
         let sig = significant(m);
         let mut causes: Vec<(Cause, String)> =
             sig.iter().map(|c| (classify(c), c.name())).collect();
-        // Address or port rewriting with a window/option change is a NAT,
-        // not a proxy, unless seq changed too: keep the strongest reading.
+        // Sorted so findings come out in a stable order whatever the
+        // libcrafter order of the changes.
         causes.sort();
         for (cause, name) in causes {
             match findings.iter_mut().find(|f| f.cause == cause) {
@@ -283,7 +283,7 @@ mod tests {
     #[test]
     fn classification() {
         let mut q = quote(1, None);
-        q[1] = 0x02; // ECN ECT(0) -> bleached? here set: any change counts
+        q[1] = 0x02; // ECN field differs from the probe's
         q[12] = 192; // source rewritten
         let m = diff(&SYN_MSS, &q);
         let causes: Vec<_> = significant(&m).into_iter().map(classify).collect();
