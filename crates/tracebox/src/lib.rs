@@ -6,7 +6,8 @@
 //! bytes, sent with increasing TTL by a front end (sockets live elsewhere),
 //! and each reply is parsed ([`reply`]), matched to its probe, and diffed
 //! against it ([`diff`]). [`output`] prints the public tool's text and JSON,
-//! and [`explain`] turns raw differences into named middleboxes.
+//! and [`explain`] turns raw differences into named middleboxes;
+//! [`trace::analyse_hop`] is the one per-reply action front ends call.
 //!
 //! Key decision: both sides of the diff go through the same dissector
 //! ([`dissect`]), which turns bytes into generic named layers and fields
@@ -21,3 +22,4 @@ pub mod explain;
 pub mod output;
 pub mod probe;
 pub mod reply;
+pub mod trace;
