@@ -95,76 +95,45 @@ pub fn bench(registry: &Registry, sizes: &[usize], runs: usize) -> ExitCode {
         "network", "boxes", "load", "check"
     );
     let runs = runs.max(1);
-    let row = |what: &str,
-               boxes: usize,
-               load: std::time::Duration,
-               check: std::time::Duration,
-               verdict: &str| {
-        println!(
-            "{what:<58} {boxes:>7} {:>8.3}s {:>8.3}s  {verdict}  ({:.0} MiB)",
-            load.as_secs_f64(),
-            check.as_secs_f64(),
-            max_rss_mib()
-        );
-    };
-    for &n in sizes {
+    // Runs one measurement `runs` times and prints its row with the
+    // median times; `suffix` follows the measurement's description.
+    let measure = |suffix: &str,
+                   run: &dyn Fn() -> Result<verify::bench::Measured, verify::InputError>|
+     -> Result<(), verify::InputError> {
         let (mut loads, mut checks) = (Vec::new(), Vec::new());
         let mut last = None;
         for _ in 0..runs {
-            match measure_chain(n, &kinds, registry, &models) {
-                Ok((m, _)) => {
-                    loads.push(m.load);
-                    checks.push(m.check);
-                    last = Some(m);
-                }
-                Err(e) => {
-                    eprintln!("yard verify --bench: {e}");
-                    return ExitCode::from(2);
-                }
-            }
+            let m = run()?;
+            loads.push(m.load);
+            checks.push(m.check);
+            last = Some(m);
         }
         let m = last.expect("at least one run");
-        row(
-            &format!("{} ({})", m.what, kinds.len()),
+        println!(
+            "{:<58} {:>7} {:>8.3}s {:>8.3}s  {}  ({:.0} MiB)",
+            format!("{}{suffix}", m.what),
             m.boxes,
-            median(loads),
-            median(checks),
-            &m.verdict,
+            median(loads).as_secs_f64(),
+            median(checks).as_secs_f64(),
+            m.verdict,
+            max_rss_mib()
         );
-    }
-    let (mut loads, mut checks) = (Vec::new(), Vec::new());
-    let mut last = None;
-    for _ in 0..runs {
-        match measure_tree(13, registry, &models) {
-            Ok((m, _)) => {
-                loads.push(m.load);
-                checks.push(m.check);
-                last = Some(m);
-            }
-            Err(e) => {
-                eprintln!("yard verify --bench: {e}");
-                return ExitCode::from(2);
-            }
+        Ok(())
+    };
+    let all = || -> Result<(), verify::InputError> {
+        for &n in sizes {
+            measure(&format!(" ({})", kinds.len()), &|| {
+                measure_chain(n, &kinds, registry, &models).map(|(m, _)| m)
+            })?;
         }
+        measure("", &|| measure_tree(13, registry, &models).map(|(m, _)| m))?;
+        measure("", &|| {
+            measure_big_router(100_000, 16, registry, &models).map(|(m, _)| m)
+        })
+    };
+    if let Err(e) = all() {
+        eprintln!("yard verify --bench: {e}");
+        return ExitCode::from(2);
     }
-    let m = last.expect("at least one run");
-    row(&m.what, m.boxes, median(loads), median(checks), &m.verdict);
-    let (mut loads, mut checks) = (Vec::new(), Vec::new());
-    let mut last = None;
-    for _ in 0..runs {
-        match measure_big_router(100_000, 16, registry, &models) {
-            Ok((m, _)) => {
-                loads.push(m.load);
-                checks.push(m.check);
-                last = Some(m);
-            }
-            Err(e) => {
-                eprintln!("yard verify --bench: {e}");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    let m = last.expect("at least one run");
-    row(&m.what, m.boxes, median(loads), median(checks), &m.verdict);
     ExitCode::SUCCESS
 }

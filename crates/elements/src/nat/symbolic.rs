@@ -155,8 +155,7 @@ fn refuted(
         .any(|&(i, j)| s.assert_eq(cx.vars, &got[i], &want[j]).is_err())
 }
 
-/// Splits `flow` on `got[i] == want[j]` for all pairs: the part where all
-/// hold, and disjoint parts where one fails.
+/// Splits `flow` on `got[i] == want[j]` for all pairs (see [`split_all`]).
 fn split_tuple(
     cx: &mut Cx<'_>,
     flow: Flow,
@@ -164,18 +163,9 @@ fn split_tuple(
     want: &[Expr; 4],
     pairs: &[(usize, usize)],
 ) -> (Option<Flow>, Vec<Flow>) {
-    let mut differ = Vec::new();
-    let mut cur = flow;
-    for &(i, j) in pairs {
-        let mut ne = cur.clone();
-        if ne.store.assert_ne(cx.vars, &got[i], &want[j]).is_ok() {
-            differ.push(ne);
-        }
-        if cur.store.assert_eq(cx.vars, &got[i], &want[j]).is_err() {
-            return (None, differ);
-        }
-    }
-    (Some(cur), differ)
+    let got: Vec<Expr> = pairs.iter().map(|&(i, _)| got[i].clone()).collect();
+    let want: Vec<Expr> = pairs.iter().map(|&(_, j)| want[j].clone()).collect();
+    split_all(cx, flow, &got, &want)
 }
 
 impl Rewriter {
@@ -667,16 +657,11 @@ impl PingRewriter {
         // A reply comes from the rewritten destination to the rewritten
         // source, with the rewritten identifier.
         let want = [new[1].clone(), new[0].clone(), new[2].clone()];
-        let mut cur = flow;
-        for i in 0..3 {
-            let mut ne = cur.clone();
-            if ne.store.assert_ne(cx.vars, &tuple[i], &want[i]).is_ok() {
-                self.unmapped_reply(port, ne, cx);
-            }
-            if cur.store.assert_eq(cx.vars, &tuple[i], &want[i]).is_err() {
-                return;
-            }
+        let (hit, other) = split_all(cx, flow, &tuple, &want);
+        for o in other {
+            self.unmapped_reply(port, o, cx);
         }
+        let Some(mut cur) = hit else { return };
         let back = [orig[1].clone(), orig[0].clone(), orig[2].clone()];
         Self::write(&mut cur, tr, &back, &seq, cx);
         cur.note(format!(

@@ -50,31 +50,7 @@ pub(super) fn invariant_over(
         };
     };
     let tr = ip + 1;
-    // The server's segment: back the way the client's came.
-    let (src, dst) = (
-        seg.field(ip, Field::IpSrc).clone(),
-        seg.field(ip, Field::IpDst).clone(),
-    );
-    seg.set_field(ip, Field::IpSrc, dst);
-    seg.set_field(ip, Field::IpDst, src);
-    let (sport, dport) = (
-        seg.field(tr, Field::SrcPort).clone(),
-        seg.field(tr, Field::DstPort).clone(),
-    );
-    seg.set_field(tr, Field::SrcPort, dport);
-    seg.set_field(tr, Field::DstPort, sport);
-    let next_seq = seg
-        .state("tcp/server.expect_ack")
-        .cloned()
-        .unwrap_or_else(|| seg.field(tr, Field::TcpAck).clone());
-    let ack = seg.field(tr, Field::TcpSeq).clone();
-    seg.set_field(tr, Field::TcpSeq, next_seq);
-    seg.set_field(tr, Field::TcpAck, ack);
-    seg.set_field(
-        tr,
-        Field::TcpFlags,
-        Expr::constant(tcp_flags::ACK | tcp_flags::PSH, 8),
-    );
+    server_segment(&mut seg, ip, tr);
     // A SACK block the server reports, in the client's numbers as the
     // server sees them.
     let edge = vars.fresh("server.sack", 32, VarKind::Input);
@@ -95,24 +71,22 @@ pub(super) fn invariant_over(
         return r;
     }
     if outcome.delivered.is_empty() {
-        let mut r = match best_death(&outcome.deaths) {
-            Some((p, d)) => fail_report(
-                net,
-                &vars,
-                "UNREACHABLE",
-                *p,
-                d.reason.clone(),
-                &d.flow,
-                &sent.fields,
-                &HashMap::new(),
-            ),
-            None => Report {
-                verdict: "UNREACHABLE".into(),
-                at: Some(net.place_name(from)),
-                reason: Some("the server's segment does not reach the destination".into()),
-                ..Report::default()
+        let mut r = nothing_arrived(
+            net,
+            &vars,
+            &outcome,
+            &sent.fields,
+            NoArrival {
+                verdict: "UNREACHABLE",
+                leg: "",
+                exit_reason: None,
+                otherwise: (
+                    from,
+                    "the server's segment does not reach the destination".into(),
+                    None,
+                ),
             },
-        };
+        );
         r.unmodelled = unmodelled_in(net, &outcome);
         return r;
     }

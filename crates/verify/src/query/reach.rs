@@ -28,36 +28,19 @@ pub(super) fn reach(net: &Network, from: Place, to: Place, when: &[Cond]) -> Rep
         return r;
     }
     if outcome.delivered.is_empty() {
-        let mut r = match best_death(&outcome.deaths) {
-            Some((place, d)) => fail_report(
-                net,
-                &vars,
-                "UNREACHABLE",
-                *place,
-                d.reason.clone(),
-                &d.flow,
-                &inj.fields,
-                &HashMap::new(),
-            ),
-            None => match outcome.exits.first() {
-                Some((p, f)) => fail_report(
-                    net,
-                    &vars,
-                    "UNREACHABLE",
-                    *p,
-                    format!("leaves the network by output {} (linked nowhere)", p.port),
-                    f,
-                    &inj.fields,
-                    &HashMap::new(),
-                ),
-                None => Report {
-                    verdict: "UNREACHABLE".into(),
-                    at: Some(net.place_name(from)),
-                    reason: Some("no flow leaves the starting place".into()),
-                    ..Report::default()
-                },
+        let exit = |p: Place| format!("leaves the network by output {} (linked nowhere)", p.port);
+        let mut r = nothing_arrived(
+            net,
+            &vars,
+            &outcome,
+            &inj.fields,
+            NoArrival {
+                verdict: "UNREACHABLE",
+                leg: "",
+                exit_reason: Some(&exit),
+                otherwise: (from, "no flow leaves the starting place".into(), None),
             },
-        };
+        );
         r.unmodelled = unmodelled;
         return r;
     }

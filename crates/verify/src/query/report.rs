@@ -379,3 +379,55 @@ pub(super) fn memsafe_report(
     ));
     Some(r)
 }
+
+/// What ends a query when nothing reached its destination.
+pub(super) struct NoArrival<'a> {
+    pub verdict: &'a str,
+    /// Put before a death's reason (`"SYN: "`).
+    pub leg: &'a str,
+    /// How to tell a flow that left by an output linked nowhere, if such
+    /// flows explain the answer.
+    pub exit_reason: Option<&'a dyn Fn(Place) -> String>,
+    /// When no flow died or left: the place and reason, with the flow to
+    /// draw a witness from if there is one.
+    pub otherwise: (Place, String, Option<&'a Flow>),
+}
+
+/// The report for an outcome that delivered nothing: the death that
+/// explains best, else a flow that left the network, else `otherwise`.
+pub(super) fn nothing_arrived(
+    net: &Network,
+    vars: &Vars,
+    outcome: &Outcome,
+    fields: &[(String, Expr)],
+    how: NoArrival<'_>,
+) -> Report {
+    let report = |at: Place, reason: String, flow: &Flow| {
+        fail_report(
+            net,
+            vars,
+            how.verdict,
+            at,
+            reason,
+            flow,
+            fields,
+            &HashMap::new(),
+        )
+    };
+    if let Some((p, d)) = best_death(&outcome.deaths) {
+        return report(*p, format!("{}{}", how.leg, d.reason), &d.flow);
+    }
+    if let (Some(exit_reason), Some((p, f))) = (how.exit_reason, outcome.exits.first()) {
+        return report(*p, exit_reason(*p), f);
+    }
+    let (at, reason, flow) = how.otherwise;
+    match flow {
+        Some(f) => report(at, reason, f),
+        None => Report {
+            verdict: how.verdict.into(),
+            at: Some(net.place_name(at)),
+            reason: Some(reason),
+            ..Report::default()
+        },
+    }
+}

@@ -114,24 +114,18 @@ pub(super) fn tcp_connect(net: &Network, client: Place, server: Place, when: &[C
     }
     let unmodelled = unmodelled_in(net, &leg1);
     if leg1.delivered.is_empty() {
-        let mut r = match best_death(&leg1.deaths) {
-            Some((p, d)) => fail_report(
-                net,
-                &vars,
-                "NOT-CONNECTED",
-                *p,
-                format!("SYN: {}", d.reason),
-                &d.flow,
-                &fields,
-                &HashMap::new(),
-            ),
-            None => Report {
-                verdict: "NOT-CONNECTED".into(),
-                at: Some(net.place_name(client)),
-                reason: Some("SYN: no flow reaches the server".into()),
-                ..Report::default()
+        let mut r = nothing_arrived(
+            net,
+            &vars,
+            &leg1,
+            &fields,
+            NoArrival {
+                verdict: "NOT-CONNECTED",
+                leg: "SYN: ",
+                exit_reason: None,
+                otherwise: (client, "SYN: no flow reaches the server".into(), None),
             },
-        };
+        );
         r.unmodelled = unmodelled;
         return r;
     }
@@ -184,18 +178,7 @@ pub(super) fn tcp_connect(net: &Network, client: Place, server: Place, when: &[C
         // The server's TCP answers: addresses and ports swapped, its own
         // ISN, acknowledging seq + 1; the answer leaves by the server
         // element's output (the element stands for the host).
-        let (src, dst) = (
-            f2.field(ip, Field::IpSrc).clone(),
-            f2.field(ip, Field::IpDst).clone(),
-        );
-        f2.set_field(ip, Field::IpSrc, dst);
-        f2.set_field(ip, Field::IpDst, src);
-        let (sport, dport) = (
-            f2.field(tr, Field::SrcPort).clone(),
-            f2.field(tr, Field::DstPort).clone(),
-        );
-        f2.set_field(tr, Field::SrcPort, dport);
-        f2.set_field(tr, Field::DstPort, sport);
+        swap_endpoints(&mut f2, ip, tr);
         let recv_seq = f2.field(tr, Field::TcpSeq).clone();
         f2.set_field(
             tr,
@@ -215,40 +198,24 @@ pub(super) fn tcp_connect(net: &Network, client: Place, server: Place, when: &[C
             return r;
         }
         if leg2.delivered.is_empty() {
-            let r = match best_death(&leg2.deaths) {
-                Some((p, d)) => fail_report(
-                    net,
-                    &vars,
-                    "NOT-CONNECTED",
-                    *p,
-                    format!("SYN/ACK: {}", d.reason),
-                    &d.flow,
-                    &fields,
-                    &HashMap::new(),
-                ),
-                None => match leg2.exits.first() {
-                    Some((p, f)) => fail_report(
-                        net,
-                        &vars,
-                        "NOT-CONNECTED",
-                        *p,
-                        "SYN/ACK: leaves the network without reaching the client".into(),
-                        f,
-                        &fields,
-                        &HashMap::new(),
-                    ),
-                    None => fail_report(
-                        net,
-                        &vars,
-                        "NOT-CONNECTED",
+            let exit =
+                |_: Place| "SYN/ACK: leaves the network without reaching the client".to_string();
+            let r = nothing_arrived(
+                net,
+                &vars,
+                &leg2,
+                &fields,
+                NoArrival {
+                    verdict: "NOT-CONNECTED",
+                    leg: "SYN/ACK: ",
+                    exit_reason: Some(&exit),
+                    otherwise: (
                         server,
                         "SYN/ACK: the server sends nothing back".into(),
-                        &f1,
-                        &fields,
-                        &HashMap::new(),
+                        Some(&f1),
                     ),
                 },
-            };
+            );
             fail(r, &mut last_failure);
             continue;
         }
@@ -382,28 +349,18 @@ pub(super) fn tcp_connect(net: &Network, client: Place, server: Place, when: &[C
                 return r;
             }
             if leg3.delivered.is_empty() {
-                let r = match best_death(&leg3.deaths) {
-                    Some((p, d)) => fail_report(
-                        net,
-                        &vars,
-                        "NOT-CONNECTED",
-                        *p,
-                        format!("ACK: {}", d.reason),
-                        &d.flow,
-                        &fields,
-                        &HashMap::new(),
-                    ),
-                    None => fail_report(
-                        net,
-                        &vars,
-                        "NOT-CONNECTED",
-                        client,
-                        "ACK: no flow reaches the server".into(),
-                        &g,
-                        &fields,
-                        &HashMap::new(),
-                    ),
-                };
+                let r = nothing_arrived(
+                    net,
+                    &vars,
+                    &leg3,
+                    &fields,
+                    NoArrival {
+                        verdict: "NOT-CONNECTED",
+                        leg: "ACK: ",
+                        exit_reason: None,
+                        otherwise: (client, "ACK: no flow reaches the server".into(), Some(&g)),
+                    },
+                );
                 fail(r, &mut last_failure);
                 continue;
             }
@@ -594,31 +551,8 @@ pub(super) fn reach_over(
         for (k, v) in req.state.iter() {
             carrier.set_state(k, v.clone());
         }
-        let next_seq = carrier
-            .state("tcp/server.expect_ack")
-            .cloned()
-            .unwrap_or_else(|| carrier.field(tr, Field::TcpAck).clone());
-        let ack = carrier.field(tr, Field::TcpSeq).clone();
         // The proxy's segment goes back the way the connection came.
-        let (src, dst) = (
-            carrier.field(ip, Field::IpSrc).clone(),
-            carrier.field(ip, Field::IpDst).clone(),
-        );
-        carrier.set_field(ip, Field::IpSrc, dst);
-        carrier.set_field(ip, Field::IpDst, src);
-        let (sport, dport) = (
-            carrier.field(tr, Field::SrcPort).clone(),
-            carrier.field(tr, Field::DstPort).clone(),
-        );
-        carrier.set_field(tr, Field::SrcPort, dport);
-        carrier.set_field(tr, Field::DstPort, sport);
-        carrier.set_field(
-            tr,
-            Field::TcpFlags,
-            Expr::constant(tcp_flags::ACK | tcp_flags::PSH, 8),
-        );
-        carrier.set_field(tr, Field::TcpSeq, next_seq);
-        carrier.set_field(tr, Field::TcpAck, ack);
+        server_segment(&mut carrier, ip, tr);
         carrier.visits = imbl::HashMap::new();
         carrier.note(format!(
             "{} forwards the request inside the connection from {}",
@@ -631,24 +565,22 @@ pub(super) fn reach_over(
         outcome.exits.extend(o.exits);
     }
     if outcome.delivered.is_empty() {
-        let mut r = match best_death(&outcome.deaths) {
-            Some((p, d)) => fail_report(
-                net,
-                &vars,
-                "UNREACHABLE",
-                *p,
-                d.reason.clone(),
-                &d.flow,
-                &inj.fields,
-                &HashMap::new(),
-            ),
-            None => Report {
-                verdict: "UNREACHABLE".into(),
-                at: Some(net.place_name(server)),
-                reason: Some("nothing the proxy forwards reaches the destination".into()),
-                ..Report::default()
+        let mut r = nothing_arrived(
+            net,
+            &vars,
+            &outcome,
+            &inj.fields,
+            NoArrival {
+                verdict: "UNREACHABLE",
+                leg: "",
+                exit_reason: None,
+                otherwise: (
+                    server,
+                    "nothing the proxy forwards reaches the destination".into(),
+                    None,
+                ),
             },
-        };
+        );
         r.unmodelled = unmodelled_in(net, &outcome);
         return r;
     }
@@ -661,4 +593,40 @@ pub(super) fn reach_over(
             .collect(),
         ..Report::default()
     }
+}
+
+/// Turns a packet round as its receiving host answers: addresses and
+/// ports swapped.
+pub(super) fn swap_endpoints(flow: &mut Flow, ip: usize, tr: usize) {
+    let (src, dst) = (
+        flow.field(ip, Field::IpSrc).clone(),
+        flow.field(ip, Field::IpDst).clone(),
+    );
+    flow.set_field(ip, Field::IpSrc, dst);
+    flow.set_field(ip, Field::IpDst, src);
+    let (sport, dport) = (
+        flow.field(tr, Field::SrcPort).clone(),
+        flow.field(tr, Field::DstPort).clone(),
+    );
+    flow.set_field(tr, Field::SrcPort, dport);
+    flow.set_field(tr, Field::DstPort, sport);
+}
+
+/// Makes the last packet the server saw on an open connection into the
+/// server's next data segment: back the way it came, the server's next
+/// sequence number, acknowledging the client's.
+pub(super) fn server_segment(flow: &mut Flow, ip: usize, tr: usize) {
+    let next_seq = flow
+        .state("tcp/server.expect_ack")
+        .cloned()
+        .unwrap_or_else(|| flow.field(tr, Field::TcpAck).clone());
+    let ack = flow.field(tr, Field::TcpSeq).clone();
+    swap_endpoints(flow, ip, tr);
+    flow.set_field(
+        tr,
+        Field::TcpFlags,
+        Expr::constant(tcp_flags::ACK | tcp_flags::PSH, 8),
+    );
+    flow.set_field(tr, Field::TcpSeq, next_seq);
+    flow.set_field(tr, Field::TcpAck, ack);
 }
